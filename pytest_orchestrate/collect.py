@@ -1,0 +1,317 @@
+"""Collection: a roadmap file becomes Phase and Group collectors holding Task and Checkpoint items.
+
+No YAML parsing and no cache access here: ``roadmap.py`` loads, ``engine.py`` decides what may run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .errors import RoadmapError, TaskFailed
+from .graph import CycleError, Graph, build_graph, checkpoint_node
+from .model import Checkpoint, Group, Phase, Roadmap, TaskBase, fingerprint
+from .retry import backoff_delay
+from .roadmap import RoadmapInvalid, load_roadmap
+from .state import roadmap_key, short_stamp
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from _pytest._code.code import ExceptionInfo, TerminalRepr
+
+    from .engine import Engine
+    from .registry import Result
+
+DIFF_SECTION = "orchestrate diff"
+
+
+@dataclass
+class RoadmapContext:
+    """One loaded roadmap with its graph, shared by its items (and rebuilt on the xdist controller)."""
+
+    roadmap: Roadmap
+    graph: Graph
+    rid: str
+    nodeids: dict[str, str] = field(default_factory=dict)  # graph node -> pytest nodeid
+
+    def fingerprint(self, node: str) -> str:
+        """A task's definition hash; a checkpoint's covers its own definition and its phase's tasks."""
+        if node in self.roadmap.fingerprints:
+            return self.roadmap.fingerprints[node]
+        phase = next(p for p in self.roadmap.phases if checkpoint_node(p.key) == node)
+        return fingerprint([repr(phase.checkpoint)] + [self.roadmap.fingerprints[t.id] for t in phase.tasks()])
+
+
+def load_context(path: Path, config: pytest.Config, display: str) -> RoadmapContext:
+    """Load and validate a roadmap and its graph; raise ``RoadmapInvalid`` with every problem."""
+    from .plugin import project_root_override, task_types  # plugin imports this module
+
+    roadmap = load_roadmap(
+        path,
+        display=display,
+        task_models=task_types(config).models,
+        project_root=project_root_override(config),
+        default_root=config.rootpath,
+    )
+    try:
+        graph = build_graph(roadmap)
+        graph.order()
+    except CycleError as e:
+        first = e.cycle[0]
+        line = roadmap.task_lines.get(first) or next(
+            (p.line for p in roadmap.phases if p.key == first or any(g.key == first for g in p.groups)), None
+        )
+        raise RoadmapInvalid([RoadmapError(
+            display, line,
+            f"dependency cycle: {e} (each waits for the next); remove one of these depends_on, "
+            "or reorder a sequential group",
+        )]) from e
+    return RoadmapContext(roadmap, graph, roadmap_key(display))
+
+
+class RoadmapFile(pytest.File):
+    """A roadmap YAML file."""
+
+    context: RoadmapContext
+
+    def collect(self) -> Iterator[PhaseNode]:
+        from .plugin import register_markers
+
+        try:
+            self.context = load_context(self.path, self.config, self.nodeid)
+        except RoadmapInvalid as e:
+            # A bare message, no traceback: the user's file is wrong, not our code.
+            raise self.CollectError(str(e)) from None
+        self.engine.add_context(self.nodeid, self.context)
+        register_markers(self.config, {
+            **{p.key: f"tasks of {p.key}: {p.name}" for p in self.context.roadmap.phases},
+            **{g.key: f"tasks of {g.key}: {g.name}" for p in self.context.roadmap.phases for g in p.groups},
+        })
+        for phase in self.context.roadmap.phases:
+            yield PhaseNode.from_parent(self, name=phase.key, phase=phase)
+
+    @property
+    def engine(self) -> Engine:
+        from .plugin import ENGINE
+
+        engine = self.config.pluginmanager.get_plugin(ENGINE)
+        assert engine is not None
+        return engine  # type: ignore[no-any-return]
+
+
+class _RoadmapNode:
+    """Gives every node below a RoadmapFile access to its file's context."""
+
+    parent: Any
+
+    @property
+    def roadmap_file(self) -> RoadmapFile:
+        node = self.parent
+        while not isinstance(node, RoadmapFile):
+            node = node.parent
+        return node
+
+    @property
+    def context(self) -> RoadmapContext:
+        return self.roadmap_file.context
+
+
+class PhaseNode(_RoadmapNode, pytest.Collector):
+    """A ``phase_N``: its groups, then its checkpoint."""
+
+    def __init__(self, *, phase: Phase, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.phase = phase
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        for group in self.phase.groups:
+            yield GroupNode.from_parent(self, name=group.key, group=group, phase=self.phase)
+        if self.phase.checkpoint is not None:
+            yield CheckpointItem.from_parent(self, name="checkpoint", phase=self.phase,
+                                             checkpoint=self.phase.checkpoint)
+
+    def __repr__(self) -> str:
+        after = ", ".join(self.phase.depends_on) if self.phase.depends_on is not None else "previous phase"
+        extra = f", {self.phase.estimated_duration}" if self.phase.estimated_duration else ""
+        return f"<Phase {self.name}: {self.phase.name} (after: {after or 'nothing'}{extra})>"
+
+
+class GroupNode(_RoadmapNode, pytest.Collector):
+    """A ``group_x``: its tasks, run in parallel or in sequence."""
+
+    def __init__(self, *, group: Group, phase: Phase, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.group = group
+        self.phase = phase
+
+    def collect(self) -> Iterator[TaskItem]:
+        for task in self.group.tasks:
+            yield TaskItem.from_parent(self, name=task.id, task=task, group=self.group, phase=self.phase)
+
+    def __repr__(self) -> str:
+        return f"<Group {self.name}: {self.group.name} [{self.group.execution}]>"
+
+
+class RoadmapItem(_RoadmapNode, pytest.Item):
+    """What tasks and checkpoints share: marks, the blocked/done check, reporting."""
+
+    node: str  # the graph node name
+    line: int
+    phase: Phase
+
+    def _base_properties(self, kind: str, priority: str, group: str) -> None:
+        self.user_properties.extend(
+            [("phase", self.phase.key), ("group", group), ("type", kind), ("priority", priority)]
+        )
+
+    def set_status(self, status: str, files: tuple[str, ...] = ()) -> None:
+        """Record the outcome word, where reporting and JUnit read it."""
+        self.user_properties.append(("status", status))
+        if files:
+            self.user_properties.append(("changed_files", " ".join(files)))
+
+    @property
+    def engine(self) -> Engine:
+        return self.roadmap_file.engine
+
+    def setup(self) -> None:
+        self.user_properties.append(("fingerprint", self.context.fingerprint(self.node)))
+        reason = self.engine.blocked_reason(self.context, self.node)
+        if reason:
+            self.set_status("blocked")
+            pytest.skip(f"blocked: {reason}")
+        record = self.engine.done_record(self.context, self.node)
+        if record is not None:
+            self.set_status("done")
+            pytest.skip(f"done {short_stamp(record.finished)}")
+
+    def run_with_retries(self, attempt_once: Any, retries: int) -> Result:
+        """Call ``attempt_once`` until it succeeds, a failure is not retryable, or attempts run out."""
+        settings = self.context.roadmap.settings
+        attempt = 1
+        while True:
+            try:
+                return attempt_once()  # type: ignore[no-any-return]
+            except TaskFailed as e:
+                if attempt > retries or not self.should_retry(e):
+                    self.set_status("failed")
+                    raise
+                # Every attempt's failure stays visible: in JUnit and in the final report.
+                first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+                self.user_properties.append((f"attempt_{attempt}", f"failed: {first_line}"))
+                self.add_report_section("call", f"attempt {attempt}", str(e))
+                time.sleep(backoff_delay(attempt, settings.retry_delay_seconds, settings.retry_max_delay_seconds))
+                attempt += 1
+            except Exception:
+                self.set_status("failed")
+                raise
+
+    def should_retry(self, error: TaskFailed) -> bool:
+        """Only retryable failures, and for commands only the exit codes ``retry_on`` names."""
+        return error.retryable
+
+    def repr_failure(
+        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, TaskFailed) and self.config.getoption("tbstyle", "auto") != "long":
+            where = f"{self.context.roadmap.display}:{self.line}"
+            return f"{where}: {self.describe()} failed\n{excinfo.value}"
+        return super().repr_failure(excinfo, style=style)
+
+    def describe(self) -> str:
+        """How failure messages name this item."""
+        raise NotImplementedError
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.line - 1, self.describe()
+
+
+class TaskItem(RoadmapItem):
+    """One task; ``runtest`` calls the handler registered for its type."""
+
+    def __init__(self, *, task: TaskBase, group: Group, phase: Phase, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.task = task
+        self.group = group
+        self.phase = phase
+        self.node = task.id
+        self.line = self.context.roadmap.task_lines.get(task.id, phase.line)
+        for mark in (phase.key, group.key, task.type, task.priority):
+            self.add_marker(mark)
+        self._base_properties(task.type, task.priority, group.key)
+
+    def describe(self) -> str:
+        return f"task {self.task.id} ({self.task.type}: {self.task.name})"
+
+    def __repr__(self) -> str:
+        t = self.task
+        deps = ", ".join(self.context.graph.deps.get(t.id, ())) or "nothing"
+        return f"<Task {t.id} {t.type} {t.priority}: {t.name} (after: {deps})>"
+
+    def runtest(self) -> None:
+        from .plugin import task_types
+
+        handler = task_types(self.config).handlers.get(self.task.type)
+        if handler is None:
+            self.set_status("failed")
+            raise TaskFailed(f"no handler for type {self.task.type} is installed")
+        settings = self.context.roadmap.settings
+        dry_run = bool(self.config.getoption("orchestrate_dry_run"))
+
+        def attempt() -> Result:
+            workspace = Workspace(self.context.roadmap.project_root, dry_run=dry_run)
+            return handler(self.task, workspace, settings)
+
+        retries = self.task.retry_attempts if self.task.retry_attempts is not None else settings.retry_attempts
+        result = self.run_with_retries(attempt, retries)
+        status = ("would_change" if dry_run else "changed") if result.status == "changed" else "ok"
+        self.set_status(status, tuple(c.path for c in result.changes))
+        if result.message:
+            self.add_report_section("call", "orchestrate message", result.message)
+        diff = "".join(c.diff for c in result.changes)
+        if diff:
+            self.add_report_section("call", DIFF_SECTION, diff)
+
+    def should_retry(self, error: TaskFailed) -> bool:
+        retry_on = self.task.retry_on
+        if retry_on is not None and error.retryable:
+            return getattr(error, "returncode", None) in retry_on
+        return error.retryable
+
+
+class CheckpointItem(RoadmapItem):
+    """A phase's checkpoint: its checks, after every task of the phase."""
+
+    def __init__(self, *, phase: Phase, checkpoint: Checkpoint, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.phase = phase
+        self.checkpoint = checkpoint
+        self.node = checkpoint_node(phase.key)
+        self.line = checkpoint.line
+        for mark in (phase.key, "checkpoint"):
+            self.add_marker(mark)
+        self._base_properties("checkpoint", "high" if checkpoint.blocking else "medium", "")
+
+    def describe(self) -> str:
+        return f"checkpoint of {self.phase.key} ({self.checkpoint.name})"
+
+    def runtest(self) -> None:
+        from .checks import run_checks
+
+        dry_run = bool(self.config.getoption("orchestrate_dry_run"))
+        workspace = Workspace(self.context.roadmap.project_root, dry_run=dry_run)
+        settings = self.context.roadmap.settings
+        retries = settings.retry_attempts
+        result = self.run_with_retries(lambda: run_checks(self.checkpoint, workspace, settings), retries)
+        self.set_status("would_change" if dry_run else "ok")
+        if result.message:
+            self.add_report_section("call", "orchestrate message", result.message)
+
+    def __repr__(self) -> str:
+        kind = "blocking" if self.checkpoint.blocking else "non-blocking"
+        return f"<Checkpoint {self.phase.key}: {self.checkpoint.name} ({kind}, {len(self.checkpoint.checks)} checks)>"

@@ -1,0 +1,235 @@
+"""The run: which roadmap items are selected, in what order they run, and what blocks them.
+
+A plugin object registered as ``orchestrate-engine``. It learns outcomes from
+``pytest_runtest_logreport``, which under xdist runs on the controller, and writes each finished
+task's record to the cache right away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from .collect import DIFF_SECTION, RoadmapContext, RoadmapItem
+from .graph import BARRIER, CHECKPOINT
+from .selection import Selection
+from .state import Record, ResumeState, now_stamp, roadmap_key
+
+# Words for -v, letters for quiet mode, and whether the word is shown green/yellow/red.
+STATUS_WORDS: dict[str, tuple[str, str, str]] = {
+    "changed": ("passed", "C", "CHANGED"),
+    "ok": ("passed", ".", "OK"),
+    "would_change": ("passed", "W", "WOULD CHANGE"),
+    "done": ("skipped", "d", "DONE"),
+    "blocked": ("skipped", "b", "BLOCKED"),
+    "manual": ("skipped", "m", "MANUAL"),
+    "failed": ("failed", "F", "FAILED"),
+}
+COLOURS = {"passed": {"green": True}, "skipped": {"yellow": True}, "failed": {"red": True}}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a node this session; ``cause`` is what its dependents are told."""
+
+    ok: bool
+    cause: str = ""
+
+
+def report_properties(report: pytest.TestReport) -> dict[str, Any]:
+    """A report's user properties as a dict (the last value of a repeated name wins)."""
+    return dict(report.user_properties)
+
+
+def split_nodeid(nodeid: str) -> tuple[str, str]:
+    """``config/phases.yaml::phase_1::group_a::1.1`` -> (file part, graph node name)."""
+    parts = nodeid.split("::")
+    if parts[-1] == "checkpoint":
+        return parts[0], f"{parts[-2]}::checkpoint"
+    return parts[0], parts[-1]
+
+
+class Engine:
+    """Selection, topological order, blocked reasons, outcomes and records for roadmap items."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.state = ResumeState(config)
+        self.dry_run = bool(config.getoption("orchestrate_dry_run"))
+        self.selection = Selection.from_config(config)
+        self.contexts: dict[str, RoadmapContext] = {}  # by roadmap file nodeid
+        self.selected: set[str] = set()
+        self.outcomes: dict[str, Outcome] = {}
+        self._barriers: dict[tuple[str, str], str | None] = {}
+        self.diffs: list[tuple[str, str]] = []
+        self.messages: list[tuple[str, str]] = []
+
+    def add_context(self, file_nodeid: str, context: RoadmapContext) -> None:
+        """Called by each RoadmapFile once it has loaded its roadmap."""
+        self.contexts[file_nodeid] = context
+        for phase in context.roadmap.phases:
+            base = f"{file_nodeid}::{phase.key}"
+            for group in phase.groups:
+                for task in group.tasks:
+                    context.nodeids[task.id] = f"{base}::{group.key}::{task.id}"
+            if phase.checkpoint is not None:
+                context.nodeids[f"{phase.key}::checkpoint"] = f"{base}::checkpoint"
+
+    # -- collection -----------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> Any:
+        """Select by ``--phase``/``--group`` first; order topologically after ``-k``/``-m`` and friends."""
+        self.select(config, items)
+        result = yield
+        self.order(items)
+        return result
+
+    def select(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Apply ``--phase`` / ``--group``."""
+        if not self.contexts:
+            return
+        self.selection.check_against(list(self.contexts.values()))
+        keep, drop = [], []
+        for item in items:
+            (keep if not isinstance(item, RoadmapItem) or self.selection.wants(item) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+        if self.contexts and any(c.roadmap.settings.fail_fast for c in self.contexts.values()):
+            # fail_fast: true in the roadmap behaves like -x.
+            if not config.option.maxfail:
+                config.option.maxfail = 1
+
+    def order(self, items: list[pytest.Item]) -> None:
+        """Sort roadmap items topologically inside the slots they occupy; other tests stay put."""
+        slots = [i for i, item in enumerate(items) if isinstance(item, RoadmapItem)]
+        if not slots:
+            return
+        rank: dict[str, tuple[int, int]] = {}
+        for n, ctx in enumerate(self.contexts.values()):
+            for pos, node in enumerate(ctx.graph.order()):
+                if node in ctx.nodeids:
+                    rank[ctx.nodeids[node]] = (n, pos)
+        roadmap_items = sorted((items[i] for i in slots), key=lambda it: rank.get(it.nodeid, (1 << 30, 0)))
+        for i, item in zip(slots, roadmap_items):
+            items[i] = item
+        self.selected = {it.nodeid for it in roadmap_items}
+
+    # -- what may run ---------------------------------------------------------------------------
+
+    def blocked_reason(self, ctx: RoadmapContext, node: str) -> str | None:
+        """Why ``node`` may not run now (naming the dependency at fault), or None."""
+        for dep in ctx.graph.deps[node]:
+            reason = self._unmet(ctx, dep)
+            if reason:
+                return reason
+        return None
+
+    def _unmet(self, ctx: RoadmapContext, dep: str) -> str | None:
+        graph = ctx.graph
+        if graph.kind[dep] == BARRIER:
+            key = (ctx.rid, dep)
+            if key not in self._barriers:
+                self._barriers[key] = self._unmet_barrier(ctx, dep)
+            return self._barriers[key]
+        nodeid = ctx.nodeids[dep]
+        outcome = self.outcomes.get(nodeid)
+        if outcome is not None:
+            return None if outcome.ok else outcome.cause
+        # Selected but not seen here: under xdist it ran on another worker, and the scheduler
+        # only sends an item once everything it waits for has passed.
+        if nodeid in self.selected or self.done_record(ctx, dep) is not None:
+            return None
+        phase = graph.phase[dep]
+        what = f"{phase} checkpoint" if graph.kind[dep] == CHECKPOINT else dep
+        return f"{what} not done (run pytest --phase {phase.removeprefix('phase_')})"
+
+    def _unmet_barrier(self, ctx: RoadmapContext, barrier: str) -> str | None:
+        """A barrier holds until each of its members has passed (or was done in an earlier run)."""
+        for member in ctx.graph.deps[barrier]:
+            reason = self._unmet(ctx, member)
+            if reason is None:
+                continue
+            if reason.endswith(")") and " not done (run " in reason:
+                # Name the phase or group the user asked to wait for, with the command that fixes it.
+                hint = (f"--group {barrier.removeprefix('group_')}" if barrier.startswith("group_")
+                        else f"--phase {barrier.removeprefix('phase_')}")
+                return f"{barrier} not done (run pytest {hint})"
+            return reason
+        return None
+
+    def done_record(self, ctx: RoadmapContext, node: str) -> Record | None:
+        """The cache record if this node is done as currently defined."""
+        return self.state.done(ctx.rid, node, ctx.fingerprint(node))
+
+    # -- outcomes -------------------------------------------------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = report_properties(report)
+        if "phase" not in props:
+            return
+        status = props.get("status")
+        if report.failed:
+            status = "failed"
+        if status is None and report.when != "teardown":
+            return
+        file_part, node = split_nodeid(report.nodeid)
+        if report.when == "call" or report.failed or report.skipped:
+            self.outcomes[report.nodeid] = self._outcome(node, status or "", report)
+        for name, text in report.sections:
+            if name.endswith(DIFF_SECTION):
+                self.diffs.append((report.nodeid, text))
+            elif name.endswith("orchestrate message"):
+                self.messages.append((report.nodeid, text))
+        if report.when == "call" and report.passed and status in ("changed", "ok"):
+            files = tuple(str(props.get("changed_files", "")).split())
+            self.state.save(roadmap_key(file_part), node, Record(str(props.get("fingerprint", "")), now_stamp(), status, files))
+
+    @staticmethod
+    def _outcome(node: str, status: str, report: pytest.TestReport) -> Outcome:
+        if report.failed:
+            what = node.replace("::checkpoint", " checkpoint")
+            return Outcome(False, f"{what} failed")
+        if status == "blocked":
+            return Outcome(False, skip_reason(report).removeprefix("blocked: "))
+        if status == "manual":
+            return Outcome(False, f"{node} waiting for confirmation")
+        return Outcome(True)
+
+    # -- reporting ------------------------------------------------------------------------------
+
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, Any] | None:
+        props = report_properties(report)
+        status = props.get("status")
+        if "phase" not in props or status is None:
+            return None
+        if report.when == "call" or (report.when == "setup" and report.skipped):
+            category, letter, word = STATUS_WORDS.get(status, STATUS_WORDS["failed"])
+            if report.failed:
+                category, letter, word = STATUS_WORDS["failed"]
+            if report.when == "call" and report.passed:
+                word = f"{word} ({report.duration:.2f}s)"
+            return category, letter, (word, COLOURS[category])
+        return None
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.diffs and self.dry_run:
+            terminalreporter.section("dry run: what would change")
+            for nodeid, diff in self.diffs:
+                terminalreporter.write_line(nodeid, bold=True)
+                terminalreporter.write(diff)
+        if self.messages and self.dry_run:
+            terminalreporter.section("dry run: what would run")
+            for nodeid, text in self.messages:
+                terminalreporter.write_line(f"{nodeid}: {text}")
+
+
+def skip_reason(report: pytest.TestReport) -> str:
+    """The reason text of a skipped report."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)

@@ -1,0 +1,161 @@
+"""The pytest11 entry point: options, hook specs, and collecting the roadmap file.
+
+The roadmap is collected only when asked for (``--phase``, ``--group``, ``--all``, ``--roadmap``,
+``--dry-run``, ...) or when a YAML file is passed as an argument, so plain ``pytest`` in a
+repository with its own tests keeps running only those.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import pytest
+
+from . import hookspec
+from .collect import RoadmapFile
+from .engine import Engine
+from .handlers import BuiltinTaskTypes
+from .model import BUILTIN_TASK_MODELS, PRIORITIES
+from .registry import TaskTypes
+from .selection import group_letter, phase_number
+
+ENGINE = "orchestrate-engine"
+DEFAULT_ROADMAP = "config/phases.yaml"
+registry_key = pytest.StashKey[TaskTypes]()
+roadmap_path_key = pytest.StashKey[Path | None]()
+explicit_files_key = pytest.StashKey[set[Path]]()
+
+# Options whose presence means "run the roadmap".
+ACTIVATING = (
+    "orchestrate_phases", "orchestrate_groups", "orchestrate_all", "orchestrate_roadmap",
+    "orchestrate_dry_run", "orchestrate_plan", "orchestrate_validate", "orchestrate_status",
+)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspec)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("orchestrate", "roadmap orchestration (pytest-orchestrate)")
+    group.addoption("--phase", action="append", type=phase_number, dest="orchestrate_phases", metavar="N",
+                    help="Run phase N of the roadmap (2 or phase_2); repeatable")
+    group.addoption("--group", action="append", type=group_letter, dest="orchestrate_groups", metavar="X",
+                    help="Run group X only (c or group_c); repeatable; letters are unique across the roadmap")
+    group.addoption("--all", action="store_true", dest="orchestrate_all",
+                    help="Run every phase of the roadmap, in dependency order")
+    group.addoption("--dry-run", action="store_true", dest="orchestrate_dry_run",
+                    help="Write nothing and run no command; show the diff each task would make")
+    group.addoption("--roadmap", dest="orchestrate_roadmap", metavar="PATH",
+                    help=f"The roadmap file (default: ini orchestrate_roadmap, else {DEFAULT_ROADMAP} under the rootdir)")
+    group.addoption("--project-root", dest="orchestrate_project_root", metavar="PATH",
+                    help="The repository the roadmap acts on (default: ini orchestrate_project_root, "
+                         "the roadmap's project_root setting, else the rootdir)")
+    group.addoption("--redo", action="store_true", dest="orchestrate_redo",
+                    help="Run tasks again even if the cache records them as done")
+    group.addoption("--orchestrate-plan", dest="orchestrate_plan", metavar="PATH",
+                    help="Write the plan (phases, groups, tasks, dependencies, order) as JSON to PATH ('-' for stdout)")
+    group.addoption("--orchestrate-validate", action="store_true", dest="orchestrate_validate",
+                    help="Also report task targets and sources that do not exist (use with --collect-only)")
+    group.addoption("--orchestrate-status", action="store_true", dest="orchestrate_status",
+                    help="Print what is done per phase and exit without running anything")
+    parser.addini("orchestrate_roadmap", f"The roadmap file, relative to the ini file (default: {DEFAULT_ROADMAP})")
+    parser.addini("orchestrate_project_root", "The repository the roadmap acts on, relative to the ini file")
+
+
+def _ini_base(config: pytest.Config) -> Path:
+    return config.inipath.parent if config.inipath is not None else config.rootpath
+
+
+def roadmap_path(config: pytest.Config) -> Path:
+    """The configured roadmap: ``--roadmap`` (from the cwd), the ini key (from the ini file), or the default."""
+    given = config.getoption("orchestrate_roadmap")
+    if given:
+        return (config.invocation_params.dir / given).resolve()
+    ini = config.getini("orchestrate_roadmap")
+    if ini:
+        return (_ini_base(config) / str(ini)).resolve()
+    return (config.rootpath / DEFAULT_ROADMAP).resolve()
+
+
+def project_root_override(config: pytest.Config) -> Path | None:
+    """``--project-root`` (from the cwd) or the ini key (from the ini file); None lets the roadmap decide."""
+    given = config.getoption("orchestrate_project_root")
+    if given:
+        return (config.invocation_params.dir / given).resolve()
+    ini = config.getini("orchestrate_project_root")
+    if ini:
+        return (_ini_base(config) / str(ini)).resolve()
+    return None
+
+
+def task_types(config: pytest.Config) -> TaskTypes:
+    """The task types, asked of every plugin and conftest once, at first use."""
+    registry = config.stash.get(registry_key, None)
+    if registry is None:
+        registry = TaskTypes()
+        config.hook.pytest_orchestrate_register_task_types(registry=registry)
+        config.stash[registry_key] = registry
+    return registry
+
+
+def activated(config: pytest.Config) -> bool:
+    """Whether an option asked for the roadmap."""
+    return any(config.getoption(name) for name in ACTIVATING)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(BuiltinTaskTypes(), "orchestrate-builtin-types")
+    config.pluginmanager.register(Engine(config), ENGINE)
+    for name in (*BUILTIN_TASK_MODELS, *PRIORITIES, "checkpoint"):
+        config.addinivalue_line("markers", f"{name}: roadmap items of this type, priority or kind (pytest-orchestrate)")
+
+    explicit = {Path(arg.split("::")[0]).resolve() for arg in config.args}
+    config.stash[explicit_files_key] = explicit
+    config.stash[roadmap_path_key] = None
+    if not activated(config):
+        return
+    path = roadmap_path(config)
+    if not path.is_file():
+        raise pytest.UsageError(
+            f"roadmap not found: {path}\n"
+            f"  pass --roadmap PATH, set orchestrate_roadmap in your ini file, or create {DEFAULT_ROADMAP}"
+        )
+    config.stash[roadmap_path_key] = path
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        if not any(p == path or p in path.parents for p in explicit):
+            config.args.append(str(path))
+    else:
+        # No paths given: the run is the roadmap, not the repository's own tests.
+        config.args[:] = [str(path)]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RoadmapFile | None:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    config = parent.config
+    resolved = file_path.resolve()
+    if resolved == config.stash.get(roadmap_path_key, None) or resolved in config.stash.get(explicit_files_key, set()):
+        return RoadmapFile.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+    return None
+
+
+def register_markers(config: pytest.Config, names: dict[str, str]) -> None:
+    """Register per-roadmap marks (phase_1, group_a) so ``--strict-markers`` accepts them."""
+    known = {line.split(":")[0] for line in config.getini("markers")}
+    for name, text in names.items():
+        if name not in known:
+            config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    path = config.stash.get(roadmap_path_key, None)
+    if path is None:
+        return None
+    root = project_root_override(config)
+    lines = [f"orchestrate: roadmap {path}"]
+    if root is not None:
+        lines.append(f"orchestrate: project root {root}")
+    if config.getoption("orchestrate_dry_run"):
+        lines.append("orchestrate: dry run (nothing is written, no command is run)")
+    return lines

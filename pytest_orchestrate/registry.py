@@ -1,0 +1,66 @@
+"""Task types: the models that validate them and the handlers that run them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import create_model
+
+from .model import BUILTIN_TASK_MODELS, Settings, TaskBase
+from .workspace import Change, Workspace
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a handler did: ``changed`` files, or ``ok`` (already as wanted)."""
+
+    status: Literal["changed", "ok"]
+    changes: tuple[Change, ...] = ()
+    message: str = ""
+
+    @classmethod
+    def changed(cls, changes: list[Change] | tuple[Change, ...] = (), message: str = "") -> Result:
+        """The task changed (or, in a dry run, would change) something."""
+        return cls("changed", tuple(changes), message)
+
+    @classmethod
+    def ok(cls, message: str = "") -> Result:
+        """Nothing needed doing."""
+        return cls("ok", (), message)
+
+    @classmethod
+    def from_workspace(cls, workspace: Workspace, message: str = "") -> Result:
+        """``changed`` with the workspace's changes if there are any, else ``ok``."""
+        return cls.changed(workspace.changes, message) if workspace.changes else cls.ok(message)
+
+
+Handler = Callable[[Any, Workspace, Settings], Result]
+
+
+@dataclass
+class TaskTypes:
+    """The registry handed to ``pytest_orchestrate_register_task_types``."""
+
+    models: dict[str, type[TaskBase]] = field(default_factory=lambda: dict(BUILTIN_TASK_MODELS))
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    def add(self, name: str, handler: Handler, model: type[TaskBase] | None = None) -> None:
+        """Register ``handler`` for tasks of type ``name`` (and ``model`` to validate them)."""
+        if name in self.handlers:
+            raise ValueError(f"task type {name!r} is registered twice")
+        if model is None:
+            model = self.models.get(name) or _params_model(name)
+        self.models[name] = model
+        self.handlers[name] = handler
+
+
+def _params_model(name: str) -> type[TaskBase]:
+    """A model for a plugin type that declares none: the common fields plus free-form ``params``."""
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"{name.title().replace('_', '')}Task",
+        __base__=TaskBase,
+        type=(Literal[name], ...),
+        params=(dict[str, Any], {}),
+    )
