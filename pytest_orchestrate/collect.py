@@ -17,7 +17,7 @@ from .errors import RoadmapError, TaskFailed
 from .graph import CycleError, Graph, build_graph, checkpoint_node
 from .model import Checkpoint, Group, Phase, Roadmap, TaskBase, fingerprint
 from .retry import backoff_delay
-from .roadmap import RoadmapInvalid, load_roadmap
+from .roadmap import RoadmapInvalid, load_roadmap, missing_files
 from .state import roadmap_key, short_stamp
 from .workspace import Workspace
 
@@ -84,6 +84,10 @@ class RoadmapFile(pytest.File):
 
         try:
             self.context = load_context(self.path, self.config, self.nodeid)
+            if self.config.getoption("orchestrate_validate"):
+                missing = missing_files(self.context.roadmap)
+                if missing:
+                    raise RoadmapInvalid(missing)
         except RoadmapInvalid as e:
             # A bare message, no traceback: the user's file is wrong, not our code.
             raise self.CollectError(str(e)) from None
@@ -136,7 +140,12 @@ class PhaseNode(_RoadmapNode, pytest.Collector):
                                              checkpoint=self.phase.checkpoint)
 
     def __repr__(self) -> str:
-        after = ", ".join(self.phase.depends_on) if self.phase.depends_on is not None else "previous phase"
+        phases = self.context.roadmap.phases
+        if self.phase.depends_on is not None:
+            after = ", ".join(self.phase.depends_on)
+        else:
+            i = phases.index(self.phase)
+            after = phases[i - 1].key if i else ""
         extra = f", {self.phase.estimated_duration}" if self.phase.estimated_duration else ""
         return f"<Phase {self.name}: {self.phase.name} (after: {after or 'nothing'}{extra})>"
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import json
+import sys
+
 import pytest
 
 from .collect import DIFF_SECTION, RoadmapContext, RoadmapItem
 from .graph import BARRIER, CHECKPOINT
+from .plan import plan_dict
 from .selection import Selection
 from .state import Record, ResumeState, now_stamp, roadmap_key
+from .workspace import atomic_write
 
 # Words for -v, letters for quiet mode, and whether the word is shown green/yellow/red.
 STATUS_WORDS: dict[str, tuple[str, str, str]] = {
@@ -40,7 +45,7 @@ class Outcome:
 
 def report_properties(report: pytest.TestReport) -> dict[str, Any]:
     """A report's user properties as a dict (the last value of a repeated name wins)."""
-    return dict(report.user_properties)
+    return dict(getattr(report, "user_properties", ()))  # CollectReports have none
 
 
 def split_nodeid(nodeid: str) -> tuple[str, str]:
@@ -117,6 +122,16 @@ class Engine:
         for i, item in zip(slots, roadmap_items):
             items[i] = item
         self.selected = {it.nodeid for it in roadmap_items}
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        target = self.config.getoption("orchestrate_plan")
+        if not target or hasattr(self.config, "workerinput"):
+            return
+        text = json.dumps(plan_dict(self.contexts, self.selected), indent=2) + "\n"
+        if target == "-":
+            sys.stdout.write(text)
+        else:
+            atomic_write(self.config.invocation_params.dir / target, text)
 
     # -- what may run ---------------------------------------------------------------------------
 

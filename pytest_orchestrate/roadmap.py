@@ -371,6 +371,25 @@ class _Loader:
         self.error(line, f"{where} names '{dep}', which is not in the roadmap; {hint}")
 
 
+def missing_files(roadmap: Roadmap) -> list[RoadmapError]:
+    """Targets and sources that do not exist in the project root (what ``validate`` adds)."""
+    errors = []
+    for task in roadmap.tasks():
+        for rel in task.reads():
+            try:
+                exists = resolve_inside(roadmap.project_root, rel).exists()
+            except UnsafePathError as e:
+                errors.append(RoadmapError(roadmap.display, roadmap.task_lines.get(task.id), f"task {task.id}: {e}"))
+                continue
+            if not exists:
+                errors.append(RoadmapError(
+                    roadmap.display, roadmap.task_lines.get(task.id),
+                    f"task {task.id}: '{rel}' does not exist in {roadmap.project_root}; "
+                    "fix the path, or pass --project-root",
+                ))
+    return errors
+
+
 def _plain(node: Any) -> Any:
     """Round-trip containers to plain dicts and lists (pydantic and hashing want plain data)."""
     if isinstance(node, Mapping):

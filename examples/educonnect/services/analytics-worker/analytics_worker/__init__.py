@@ -1,0 +1,1 @@
+"""Consumes activity events and produces daily engagement rollups."""

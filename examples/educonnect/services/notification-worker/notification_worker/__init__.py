@@ -1,0 +1,1 @@
+"""Delivers queued notifications by email and push, with retries."""

@@ -1,0 +1,97 @@
+"""``orchestrate plan|run|status|validate``: the spec's command line, as pytest invocations.
+
+Each subcommand only translates its options into pytest's and calls ``pytest.main``; there is no
+second implementation. Anything after the subcommand's own options goes to pytest unchanged
+(``orchestrate run --phase 2 -n 4 --junitxml=out.xml``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import pytest
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", "-c", metavar="PATH", help="the roadmap file (pytest's --roadmap)")
+    p.add_argument("--project-root", metavar="PATH", help="the repository the roadmap acts on")
+
+
+def _selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--phase", "-p", action="append", default=[], metavar="N", help="phase number (repeatable)")
+    p.add_argument("--group", "-g", action="append", default=[], metavar="X", help="group letter (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``orchestrate`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="orchestrate",
+        description="Run an engineering roadmap through pytest. Options not listed here go to pytest.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    plan = sub.add_parser("plan", help="show the execution plan (pytest --collect-only)")
+    _selection(plan)
+    _common(plan)
+    plan.add_argument("--json", metavar="PATH", help="also write the plan as JSON ('-' for stdout)")
+    run = sub.add_parser("run", help="run phases, groups or everything")
+    _selection(run)
+    _common(run)
+    run.add_argument("--all", "-a", action="store_true", help="run every phase")
+    run.add_argument("--dry-run", "-d", action="store_true", help="write nothing, show the diffs")
+    run.add_argument("--sequential", action="store_true", help="run in one process (no xdist)")
+    run.add_argument("--parallel", action="store_true", help="run with xdist, max_parallel_tasks workers")
+    run.add_argument("--verbose", "-v", action="count", default=0, help="more output")
+    status = sub.add_parser("status", help="show what is done, per phase")
+    _common(status)
+    validate = sub.add_parser("validate", help="check the roadmap, its targets and sources")
+    _common(validate)
+    return parser
+
+
+def pytest_args(argv: Sequence[str]) -> list[str]:
+    """Translate an ``orchestrate`` command line into pytest's."""
+    parser = build_parser()
+    ns, extra = parser.parse_known_args(argv)
+    args: list[str] = []
+    if ns.config:
+        args += ["--roadmap", ns.config]
+    if ns.project_root:
+        args += ["--project-root", ns.project_root]
+    for phase in getattr(ns, "phase", []):
+        args += ["--phase", phase]
+    for group in getattr(ns, "group", []):
+        args += ["--group", group]
+    if ns.command == "plan":
+        args += ["--collect-only", "-p", "no:xdist"]
+        if ns.json:
+            args += ["--orchestrate-plan", ns.json]
+        if not ns.phase and not ns.group:
+            args.append("--all")
+    elif ns.command == "run":
+        if not (ns.all or ns.phase or ns.group):
+            parser.error("run: say what to run: --phase N, --group X or --all")
+        if ns.all:
+            args.append("--all")
+        if ns.dry_run:
+            args.append("--dry-run")
+        if ns.sequential:
+            args.append("--sequential")
+        if ns.parallel:
+            args += ["-n", "auto"]
+        args += ["-v"] * ns.verbose
+    elif ns.command == "status":
+        args.append("--orchestrate-status")
+    elif ns.command == "validate":
+        args += ["--collect-only", "-q", "--all", "--orchestrate-validate", "-p", "no:xdist"]
+    return args + extra
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``orchestrate`` console script."""
+    return int(pytest.main(pytest_args(sys.argv[1:] if argv is None else argv)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
