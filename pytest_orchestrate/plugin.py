@@ -50,6 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--project-root", dest="orchestrate_project_root", metavar="PATH",
                     help="The repository the roadmap acts on (default: ini orchestrate_project_root, "
                          "the roadmap's project_root setting, else the rootdir)")
+    group.addoption("--sequential", action="store_true", dest="orchestrate_sequential",
+                    help="Run everything in one process, even with -n (like -n 0)")
     group.addoption("--redo", action="store_true", dest="orchestrate_redo",
                     help="Run tasks again even if the cache records them as done")
     group.addoption("--orchestrate-plan", dest="orchestrate_plan", metavar="PATH",
@@ -107,6 +109,10 @@ def activated(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(BuiltinTaskTypes(), "orchestrate-builtin-types")
     config.pluginmanager.register(Engine(config), ENGINE)
+    if config.pluginmanager.hasplugin("xdist"):
+        from .scheduler import XdistHooks  # imports xdist, so only when it is installed
+
+        config.pluginmanager.register(XdistHooks(config), "orchestrate-xdist")
     for name in (*BUILTIN_TASK_MODELS, *PRIORITIES, "checkpoint"):
         config.addinivalue_line("markers", f"{name}: roadmap items of this type, priority or kind (pytest-orchestrate)")
 
