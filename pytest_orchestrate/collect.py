@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .registry import Result
 
 DIFF_SECTION = "orchestrate diff"
+MESSAGE_SECTION = "orchestrate message"
 
 
 @dataclass
@@ -95,6 +96,7 @@ class RoadmapFile(pytest.File):
         register_markers(self.config, {
             **{p.key: f"tasks of {p.key}: {p.name}" for p in self.context.roadmap.phases},
             **{g.key: f"tasks of {g.key}: {g.name}" for p in self.context.roadmap.phases for g in p.groups},
+            **{t.type: "roadmap tasks of this type" for t in self.context.roadmap.tasks()},
         })
         for phase in self.context.roadmap.phases:
             yield PhaseNode.from_parent(self, name=phase.key, phase=phase)
@@ -192,12 +194,15 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
         self.user_properties.append(("fingerprint", self.context.fingerprint(self.node)))
         reason = self.engine.blocked_reason(self.context, self.node)
         if reason:
-            self.set_status("blocked")
-            pytest.skip(f"blocked: {reason}")
+            self.skip("blocked", f"blocked: {reason}")
         record = self.engine.done_record(self.context, self.node)
         if record is not None:
-            self.set_status("done")
-            pytest.skip(f"done {short_stamp(record.finished)}")
+            self.skip("done", f"done {short_stamp(record.finished)}")
+
+    def skip(self, status: str, reason: str) -> NoReturn:
+        """Skip with ``reason``, reported at the task's line in the roadmap (not at this code)."""
+        self.set_status(status)
+        raise pytest.skip.Exception(reason, _use_item_location=True)
 
     def run_with_retries(self, attempt_once: Any, retries: int) -> Result:
         """Call ``attempt_once`` until it succeeds, a failure is not retryable, or attempts run out."""
@@ -281,7 +286,7 @@ class TaskItem(RoadmapItem):
         status = ("would_change" if dry_run else "changed") if result.status == "changed" else "ok"
         self.set_status(status, tuple(c.path for c in result.changes))
         if result.message:
-            self.add_report_section("call", "orchestrate message", result.message)
+            self.add_report_section("call", MESSAGE_SECTION, result.message)
         diff = "".join(c.diff for c in result.changes)
         if diff:
             self.add_report_section("call", DIFF_SECTION, diff)
@@ -319,7 +324,7 @@ class CheckpointItem(RoadmapItem):
         result = self.run_with_retries(lambda: run_checks(self.checkpoint, workspace, settings), retries)
         self.set_status("would_change" if dry_run else "ok")
         if result.message:
-            self.add_report_section("call", "orchestrate message", result.message)
+            self.add_report_section("call", MESSAGE_SECTION, result.message)
 
     def __repr__(self) -> str:
         kind = "blocking" if self.checkpoint.blocking else "non-blocking"

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from .collect import DIFF_SECTION, RoadmapContext, RoadmapItem
+from .collect import DIFF_SECTION, MESSAGE_SECTION, RoadmapContext, RoadmapItem
 from .graph import BARRIER, CHECKPOINT
 from .plan import plan_dict
 from .selection import Selection
@@ -195,9 +195,9 @@ class Engine:
         if report.when == "call" or report.failed or report.skipped:
             self.outcomes[report.nodeid] = self._outcome(node, status or "", report)
         for name, text in report.sections:
-            if name.endswith(DIFF_SECTION):
+            if DIFF_SECTION in name:
                 self.diffs.append((report.nodeid, text))
-            elif name.endswith("orchestrate message"):
+            elif MESSAGE_SECTION in name:
                 self.messages.append((report.nodeid, text))
         if report.when == "call" and report.passed and status in ("changed", "ok"):
             files = tuple(str(props.get("changed_files", "")).split())

@@ -314,6 +314,10 @@ class _Loader:
             except UnsafePathError as e:
                 key = next((k for k in ("target", "output", "writes") if k in raw), "type")
                 self.error(_line(raw, key, line), f"{where}: {e}; use a path inside the project root")
+        if task.id in self.task_lines:
+            self.error(line, f"duplicate task id '{task.id}' (first used at line {self.task_lines[task.id]}); "
+                             "give each task its own id")
+            return None
         self.task_lines[task.id] = line
         self.fingerprints[task.id] = fingerprint(_plain(raw))
         return task
@@ -337,22 +341,16 @@ class _Loader:
         return Checkpoint(name=spec.name, blocking=spec.blocking, checks=tuple(checks), line=line)
 
     def _check_references(self, doc: CommentedMap, roadmap: Roadmap) -> None:
-        """Duplicate ids and letters, and ``depends_on`` that names nothing."""
-        seen_tasks: dict[str, int] = {}
+        """Duplicate group letters, and ``depends_on`` that names nothing."""
         seen_groups: dict[str, str] = {}
         for phase in roadmap.phases:
             for group in phase.groups:
                 if group.key in seen_groups:
-                    self.error(group.line, f"{phase.key}: duplicate group letter '{group.letter}' (also in {seen_groups[group.key]}); "
-                               "group letters are unique across the roadmap, rename one")
+                    self.error(group.line, f"{phase.key}: duplicate group letter '{group.letter}' (also in "
+                               f"{seen_groups[group.key]}); group letters are unique across the roadmap, rename one")
                 seen_groups.setdefault(group.key, phase.key)
-                for task in group.tasks:
-                    tline = roadmap.task_lines[task.id]
-                    if task.id in seen_tasks and seen_tasks[task.id] != tline:
-                        self.error(tline, f"duplicate task id '{task.id}' (first used at line {seen_tasks[task.id]}); give each task its own id")
-                    seen_tasks.setdefault(task.id, tline)
 
-        names = set(seen_tasks) | set(seen_groups) | {p.key for p in roadmap.phases}
+        names = set(roadmap.task_lines) | set(seen_groups) | {p.key for p in roadmap.phases}
         for phase in roadmap.phases:
             for dep in phase.depends_on or ():
                 self._check_name(dep, names, f"{phase.key}: depends_on", _line(doc[phase.key], "depends_on", phase.line))

@@ -62,10 +62,15 @@ class ResumeState:
     """A plugin object holding the ``orchestrate/...`` cache keys."""
 
     def __init__(self, config: pytest.Config) -> None:
-        self.cache: pytest.Cache | None = getattr(config, "cache", None)
+        self.config = config
         self.redo: bool = config.getoption("orchestrate_redo")
         self.is_worker = hasattr(config, "workerinput")
         self._records: dict[str, Record | None] = {}
+
+    @property
+    def cache(self) -> pytest.Cache | None:
+        """The cache, looked up late: the cacheprovider configures itself after we do."""
+        return getattr(self.config, "cache", None)
 
     @property
     def enabled(self) -> bool:
