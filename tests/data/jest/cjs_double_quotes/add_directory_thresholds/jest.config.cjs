@@ -1,0 +1,11 @@
+// @ts-check
+module.exports = {
+    "preset": "ts-jest",
+    "testEnvironment": "node",
+    "verbose": true,
+    "coverageThreshold": {
+        "./src/routes/": { "branches": 80, "functions": 80, "lines": 80, "statements": 80 },
+        "./src/services/": { "branches": 80, "functions": 80, "lines": 80, "statements": 80 },
+        "./src/utils/": { "branches": 80, "functions": 80, "lines": 80, "statements": 80 }
+    }
+};

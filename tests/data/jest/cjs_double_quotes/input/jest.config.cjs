@@ -1,0 +1,6 @@
+// @ts-check
+module.exports = {
+    "preset": "ts-jest",
+    "testEnvironment": "node",
+    "verbose": true
+};

@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+export default {
+  cacheDirectory: `${here}/.cache/jest`,
+  testEnvironment: 'node',
+  transform: {},
+  collectCoverageFrom: [
+    'src/routes/**/*.{ts,tsx}',
+    'src/services/**/*.ts',
+    'src/utils/**/*.js',
+    'src/*.ts',
+    '!**/node_modules/**'
+  ]
+};

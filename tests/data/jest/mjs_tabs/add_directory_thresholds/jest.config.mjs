@@ -1,0 +1,11 @@
+export default {
+	preset: "ts-jest",
+	testEnvironment: "jsdom",
+	collectCoverageFrom: ["src/services/**/*.ts", "!**/*.d.ts"],
+	coverageThreshold: {
+		global: { lines: 60 },
+		"./src/routes/": { branches: 80, functions: 80, lines: 80, statements: 80 },
+		"./src/services/": { branches: 80, functions: 80, lines: 80, statements: 80 },
+		"./src/utils/": { branches: 80, functions: 80, lines: 80, statements: 80 },
+	},
+};

@@ -1,0 +1,10 @@
+export default {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  collectCoverageFrom: [],
+  coverageThreshold: {
+    './src/routes/': { branches: 80, functions: 80, lines: 80, statements: 80 },
+    './src/services/': { branches: 80, functions: 80, lines: 80, statements: 80 },
+    './src/utils/': { branches: 80, functions: 80, lines: 80, statements: 80 },
+  },
+};

@@ -1,0 +1,6 @@
+export default {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  collectCoverageFrom: [],
+  coverageThreshold: {},
+};

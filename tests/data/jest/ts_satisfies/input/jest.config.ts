@@ -1,0 +1,6 @@
+import type { Config } from 'jest';
+
+export default {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+} satisfies Config;
