@@ -278,7 +278,8 @@ class TaskItem(RoadmapItem):
         dry_run = bool(self.config.getoption("orchestrate_dry_run"))
 
         def attempt() -> Result:
-            workspace = Workspace(self.context.roadmap.project_root, dry_run=dry_run)
+            workspace = Workspace(self.context.roadmap.project_root, dry_run=dry_run,
+                                  roadmap_path=self.context.roadmap.path)
             return handler(self.task, workspace, settings)
 
         retries = self.task.retry_attempts if self.task.retry_attempts is not None else settings.retry_attempts

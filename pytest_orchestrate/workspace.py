@@ -31,6 +31,7 @@ class Workspace:
 
     root: Path
     dry_run: bool = False
+    roadmap_path: Path | None = None  # where the roadmap lives; its templates/ folder is found from it
     changes: list[Change] = field(default_factory=list)
 
     def path(self, rel: str) -> Path:

@@ -70,14 +70,22 @@ phase_3:
 """
 
 
-def test_spec_snippet_loads_unchanged_and_fails_without_a_handler(pytester: pytest.Pytester, roadmap) -> None:
+def test_spec_snippet_loads_unchanged(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(SPEC_SNIPPET)
     result = pytester.runpytest("--all", "-v")
     result.stdout.fnmatch_lines([
         "config/phases.yaml::phase_1::group_a::1.1 FAILED*",
         "config/phases.yaml:18: task 1.1 (config_edit: Expand Jest collectCoverageFrom) failed",
-        "no handler for type config_edit is installed",
+        "jest.config.js: target not found in *; fix 'target' or pass --project-root",
     ])
+    result.assert_outcomes(failed=1)
+
+
+def test_a_type_without_a_handler_fails_and_never_passes_silently(pytester: pytest.Pytester, roadmap) -> None:
+    roadmap(SPEC_SNIPPET.replace("type: config_edit", "type: test_generation").replace(
+        'target: "jest.config.js"\n          action: expand_coverage_collection', "source: src/services/user.ts"))
+    result = pytester.runpytest("--all", "-v")
+    result.stdout.fnmatch_lines(["no handler for type test_generation is installed"])
     result.assert_outcomes(failed=1)
 
 
