@@ -5,6 +5,8 @@ No YAML parsing and no cache access here: ``roadmap.py`` loads, ``engine.py`` de
 
 from __future__ import annotations
 
+import getpass
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,12 +15,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from .errors import RoadmapError, TaskFailed
+from .errors import ConfirmationNeeded, RoadmapError, TaskFailed
 from .graph import CycleError, Graph, build_graph, checkpoint_node
 from .model import Checkpoint, Group, Phase, Roadmap, TaskBase, fingerprint
 from .retry import backoff_delay
 from .roadmap import RoadmapInvalid, load_roadmap, missing_files
-from .state import roadmap_key, short_stamp
+from .state import current_user, now_stamp, roadmap_key, short_stamp
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -221,6 +223,8 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
                 self.add_report_section("call", f"attempt {attempt}", str(e))
                 time.sleep(backoff_delay(attempt, settings.retry_delay_seconds, settings.retry_max_delay_seconds))
                 attempt += 1
+            except ConfirmationNeeded:
+                raise
             except Exception:
                 self.set_status("failed")
                 raise
@@ -283,14 +287,31 @@ class TaskItem(RoadmapItem):
             return handler(self.task, workspace, settings)
 
         retries = self.task.retry_attempts if self.task.retry_attempts is not None else settings.retry_attempts
-        result = self.run_with_retries(attempt, retries)
-        status = ("would_change" if dry_run else "changed") if result.status == "changed" else "ok"
+        try:
+            result = self.run_with_retries(attempt, retries)
+        except ConfirmationNeeded as request:
+            result = self.confirm(str(request))
+        status = "would_change" if dry_run and result.status == "changed" else result.status
         self.set_status(status, tuple(c.path for c in result.changes))
         if result.message:
             self.add_report_section("call", MESSAGE_SECTION, result.message)
         diff = "".join(c.diff for c in result.changes)
         if diff:
             self.add_report_section("call", DIFF_SECTION, diff)
+
+    def confirm(self, instructions: str) -> Result:
+        """A manual step passes once a human confirms it: recorded, ``--confirm ID``, or at a prompt."""
+        ctx, task = self.context, self.task
+        fingerprint = ctx.fingerprint(task.id)
+        earlier = self.engine.state.confirmation(ctx.rid, task.id, fingerprint)
+        if earlier is not None:
+            return Result.ok(f"confirmed by {earlier.get('user')} at {short_stamp(earlier.get('at', ''))}")
+        if task.id in (self.config.getoption("orchestrate_confirm") or ()) or ask_human(self.config, task.id, instructions):
+            user, at = current_user(), now_stamp()
+            # The controller writes the record when this report reaches it (workers never write).
+            self.user_properties += [("confirmed_by", user), ("confirmed_at", at)]
+            return Result.ok(f"confirmed by {user} at {short_stamp(at)}")
+        self.skip("manual", f"manual: waiting for confirmation; run with --confirm {task.id}")
 
     def should_retry(self, error: TaskFailed) -> bool:
         retry_on = self.task.retry_on
@@ -330,3 +351,20 @@ class CheckpointItem(RoadmapItem):
     def __repr__(self) -> str:
         kind = "blocking" if self.checkpoint.blocking else "non-blocking"
         return f"<Checkpoint {self.phase.key}: {self.checkpoint.name} ({kind}, {len(self.checkpoint.checks)} checks)>"
+
+
+def ask_human(config: pytest.Config, task_id: str, instructions: str) -> bool:
+    """Show the instructions and ask, only when someone can answer: a terminal, ``-s``, no worker.
+
+    The answer is read without echo and never stored or printed: some manual steps involve secrets.
+    """
+    if (hasattr(config, "workerinput") or config.getoption("capture") != "no"
+            or config.getoption("orchestrate_dry_run") or not sys.stdin.isatty()):
+        return False
+    sys.stdout.write(f"\n\n[manual {task_id}]\n{instructions.rstrip()}\n")
+    sys.stdout.flush()
+    try:
+        answer = getpass.getpass(f"Type 'yes' once this is done (input hidden; anything else leaves {task_id} pending): ")
+    except (EOFError, OSError):
+        return False
+    return answer.strip().lower() in ("y", "yes")

@@ -19,6 +19,7 @@ from .collect import DIFF_SECTION, MESSAGE_SECTION, RoadmapContext, RoadmapItem
 from .graph import BARRIER, CHECKPOINT
 from .plan import plan_dict
 from .selection import Selection
+from .report import PhaseSummary, status_table
 from .state import Record, ResumeState, now_stamp, roadmap_key
 from .workspace import atomic_write
 
@@ -27,11 +28,15 @@ STATUS_WORDS: dict[str, tuple[str, str, str]] = {
     "changed": ("passed", "C", "CHANGED"),
     "ok": ("passed", ".", "OK"),
     "would_change": ("passed", "W", "WOULD CHANGE"),
+    "would_run": ("passed", "R", "WOULD RUN"),
+    "kept": ("passed", "K", "KEPT"),
     "done": ("skipped", "d", "DONE"),
     "blocked": ("skipped", "b", "BLOCKED"),
     "manual": ("skipped", "m", "MANUAL"),
     "failed": ("failed", "F", "FAILED"),
 }
+# Statuses that mean "finished": the task is not run again until its definition changes.
+RECORDED = ("changed", "ok", "kept")
 COLOURS = {"passed": {"green": True}, "skipped": {"yellow": True}, "failed": {"red": True}}
 
 
@@ -70,6 +75,9 @@ class Engine:
         self._barriers: dict[tuple[str, str], str | None] = {}
         self.diffs: list[tuple[str, str]] = []
         self.messages: list[tuple[str, str]] = []
+        self.statuses: dict[str, str] = {}
+        self.summary = PhaseSummary()
+        self.fail_on_changes = bool(config.getoption("orchestrate_fail_on_changes"))
 
     def add_context(self, file_nodeid: str, context: RoadmapContext) -> None:
         """Called by each RoadmapFile once it has loaded its roadmap."""
@@ -186,22 +194,32 @@ class Engine:
         props = report_properties(report)
         if "phase" not in props:
             return
-        status = props.get("status")
-        if report.failed:
-            status = "failed"
-        if status is None and report.when != "teardown":
-            return
+        status = "failed" if report.failed else props.get("status")
         file_part, node = split_nodeid(report.nodeid)
+        rid = roadmap_key(file_part)
+        self.summary.add(str(props["phase"]), report)
+        if status is None:
+            return
         if report.when == "call" or report.failed or report.skipped:
-            self.outcomes[report.nodeid] = self._outcome(node, status or "", report)
+            self.outcomes[report.nodeid] = self._outcome(node, status, report)
+            self.statuses[report.nodeid] = status
         for name, text in report.sections:
             if DIFF_SECTION in name:
                 self.diffs.append((report.nodeid, text))
-            elif MESSAGE_SECTION in name:
+            elif MESSAGE_SECTION in name and report.when == "call":
                 self.messages.append((report.nodeid, text))
-        if report.when == "call" and report.passed and status in ("changed", "ok"):
+        if report.when != "call" and not report.failed:
+            return
+        if "confirmed_by" in props:
+            self.state.save_confirmation(rid, node, {
+                "user": str(props["confirmed_by"]), "at": str(props["confirmed_at"]),
+                "fingerprint": str(props.get("fingerprint", "")),
+            })
+        if node.endswith("::checkpoint") and status in ("ok", "failed"):
+            self.state.save_checkpoint(rid, node.split("::")[0], "passed" if status == "ok" else "failed")
+        if report.passed and status in RECORDED and not self.dry_run:
             files = tuple(str(props.get("changed_files", "")).split())
-            self.state.save(roadmap_key(file_part), node, Record(str(props.get("fingerprint", "")), now_stamp(), status, files))
+            self.state.save(rid, node, Record(str(props.get("fingerprint", "")), now_stamp(), status, files))
 
     @staticmethod
     def _outcome(node: str, status: str, report: pytest.TestReport) -> Outcome:
@@ -230,7 +248,20 @@ class Engine:
             return category, letter, (word, COLOURS[category])
         return None
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """``--orchestrate-status``: print what is done, run nothing."""
+        if not self.config.getoption("orchestrate_status"):
+            return None
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        for ctx in self.contexts.values():
+            for line in status_table(ctx, self.state):
+                reporter.write_line(line)
+        return True
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.config.getoption("orchestrate_status"):
+            return
         if self.diffs and self.dry_run:
             terminalreporter.section("dry run: what would change")
             for nodeid, diff in self.diffs:
@@ -240,6 +271,23 @@ class Engine:
             terminalreporter.section("dry run: what would run")
             for nodeid, text in self.messages:
                 terminalreporter.write_line(f"{nodeid}: {text}")
+        if self.summary.phases:
+            terminalreporter.section("orchestrate summary")
+            for line in self.summary.lines():
+                terminalreporter.write_line(line)
+        if self.fail_on_changes and self.would_change():
+            terminalreporter.write_line(
+                f"--fail-on-changes: {len(self.would_change())} task(s) would change files: the roadmap is not "
+                "fully applied", red=True, bold=True)
+
+    def would_change(self) -> list[str]:
+        """Node ids whose dry run found files to change."""
+        return [n for n, s in self.statuses.items() if s == "would_change"]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.fail_on_changes and self.would_change() and exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def skip_reason(report: pytest.TestReport) -> str:

@@ -36,3 +36,7 @@ class TaskFailed(OrchestrateError):
 
 class EditError(TaskFailed):
     """A config edit that cannot be made (bad input, unsupported form, or a failed check)."""
+
+
+class ConfirmationNeeded(OrchestrateError):
+    """A handler's request that a human confirm a step; the message holds the instructions."""

@@ -54,6 +54,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Run everything in one process, even with -n (like -n 0)")
     group.addoption("--redo", action="store_true", dest="orchestrate_redo",
                     help="Run tasks again even if the cache records them as done")
+    group.addoption("--confirm", action="append", dest="orchestrate_confirm", metavar="ID",
+                    help="Confirm manual task ID as done (repeatable); recorded with your user name and the time")
+    group.addoption("--fail-on-changes", action="store_true", dest="orchestrate_fail_on_changes",
+                    help="With --dry-run: exit non-zero if any task would change a file (roadmap not fully applied)")
     group.addoption("--orchestrate-plan", dest="orchestrate_plan", metavar="PATH",
                     help="Write the plan (phases, groups, tasks, dependencies, order) as JSON to PATH ('-' for stdout)")
     group.addoption("--orchestrate-validate", action="store_true", dest="orchestrate_validate",
@@ -146,6 +150,20 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RoadmapFil
     return None
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` means the roadmap's ``max_parallel_tasks`` when a roadmap is being run."""
+    if not activated(config):
+        return None
+    from .roadmap import RoadmapInvalid, load_roadmap
+
+    try:
+        roadmap = load_roadmap(roadmap_path(config), display="roadmap", task_models=task_types(config).models)
+    except RoadmapInvalid:
+        return None  # collection reports the problem properly
+    return roadmap.settings.max_parallel_tasks
+
+
 def register_markers(config: pytest.Config, names: dict[str, str]) -> None:
     """Register per-roadmap marks (phase_1, group_a) so ``--strict-markers`` accepts them."""
     known = {line.split(":")[0] for line in config.getini("markers")}
@@ -164,4 +182,6 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         lines.append(f"orchestrate: project root {root}")
     if config.getoption("orchestrate_dry_run"):
         lines.append("orchestrate: dry run (nothing is written, no command is run)")
+    if getattr(config, "cache", None) is None:
+        lines.append("orchestrate: no cache (-p no:cacheprovider): finished tasks are not remembered, nothing resumes")
     return lines

@@ -14,9 +14,10 @@ from .workspace import Change, Workspace
 
 @dataclass(frozen=True)
 class Result:
-    """What a handler did: ``changed`` files, or ``ok`` (already as wanted)."""
+    """What a handler did: ``changed`` files, ``ok`` (already as wanted), ``kept`` (a hand-edited
+    file left alone) or, in a dry run, ``would_run`` (a program it did not run)."""
 
-    status: Literal["changed", "ok"]
+    status: Literal["changed", "ok", "kept", "would_run"]
     changes: tuple[Change, ...] = ()
     message: str = ""
 
@@ -29,6 +30,16 @@ class Result:
     def ok(cls, message: str = "") -> Result:
         """Nothing needed doing."""
         return cls("ok", (), message)
+
+    @classmethod
+    def kept(cls, message: str) -> Result:
+        """A file was edited by hand, so it was not overwritten."""
+        return cls("kept", (), message)
+
+    @classmethod
+    def would_run(cls, message: str) -> Result:
+        """Dry run: what would have been run."""
+        return cls("would_run", (), message)
 
     @classmethod
     def from_workspace(cls, workspace: Workspace, message: str = "") -> Result:

@@ -1,33 +1,37 @@
 """What is done, kept in pytest's cache so a rerun resumes where the last run stopped.
 
-Modelled on pytest's ``LFPlugin``, with one difference: each task's record is written the moment its
-report arrives, under a key of its own, so a killed run loses at most the task in flight and a
-corrupt entry costs one task, not the whole history. Only the controller writes; workers only read.
+Modelled on pytest's ``LFPlugin``, with two differences. Each task's record is written the moment
+its report arrives, in a file of its own, so a killed run loses at most the task in flight and a
+corrupt entry costs one task, not the whole history. And records are written atomically (temp file
+and rename) into the plugin folder pytest's ``Cache.mkdir`` gives us, because ``Cache.set`` writes
+in place and a SIGKILL mid-write would leave half a file. Only the controller writes.
 """
 
 from __future__ import annotations
 
 import getpass
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-TASKS = "orchestrate/tasks"
-CONFIRMATIONS = "orchestrate/confirmations"
-CHECKPOINTS = "orchestrate/checkpoints"
+from .workspace import atomic_write
+
+TASKS, CONFIRMATIONS, CHECKPOINTS = "tasks", "confirmations", "checkpoints"
 
 
-def _safe(part: str) -> str:
-    """A cache key segment: no '/', no '..', so a roadmap outside the rootdir cannot escape the cache."""
+def safe_part(part: str) -> str:
+    """A file name from a roadmap path or node name: no '/', no '..', so nothing escapes the cache."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", part).replace("..", "_")
 
 
 def roadmap_key(display: str) -> str:
     """The cache namespace of one roadmap file, from its rootdir-relative path."""
-    return _safe(display)
+    return safe_part(display)
 
 
 def now_stamp() -> str:
@@ -47,11 +51,11 @@ class Record:
     fingerprint: str
     finished: str
     status: str
-    files: tuple[str, ...]
+    files: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, raw: Any) -> Record | None:
-        """A record from the cache, or None if it is missing or not one of ours."""
+        """A record from disk, or None if it is missing or not one of ours."""
         try:
             return cls(str(raw["fingerprint"]), str(raw["finished"]), str(raw["status"]), tuple(raw.get("files", ())))
         except (TypeError, KeyError, AttributeError):
@@ -59,34 +63,51 @@ class Record:
 
 
 class ResumeState:
-    """A plugin object holding the ``orchestrate/...`` cache keys."""
+    """Reads and writes the ``orchestrate`` folder of pytest's cache."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.redo: bool = config.getoption("orchestrate_redo")
         self.is_worker = hasattr(config, "workerinput")
-        self._records: dict[str, Record | None] = {}
-
-    @property
-    def cache(self) -> pytest.Cache | None:
-        """The cache, looked up late: the cacheprovider configures itself after we do."""
-        return getattr(self.config, "cache", None)
+        self._records: dict[Path, Record | None] = {}
+        self._folder: Path | None = None
 
     @property
     def enabled(self) -> bool:
         """False under ``-p no:cacheprovider``: nothing is remembered between runs."""
-        return self.cache is not None
+        return getattr(self.config, "cache", None) is not None
 
-    def _get(self, key: str) -> Any:
-        assert self.cache is not None
-        return self.cache.get(key, None)
+    def _path(self, kind: str, rid: str, name: str) -> Path | None:
+        if not self.enabled:
+            return None
+        if self._folder is None:
+            # Looked up late: the cacheprovider configures itself after this plugin does.
+            self._folder = self.config.cache.mkdir("orchestrate")
+        return self._folder / kind / rid / f"{safe_part(name)}.json"
+
+    def _read(self, kind: str, rid: str, name: str) -> Any:
+        path = self._path(kind, rid, name)
+        if path is None:
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # missing, or damaged by hand: that one entry is forgotten, nothing else
+
+    def _write(self, kind: str, rid: str, name: str, value: Any) -> None:
+        path = self._path(kind, rid, name)
+        if path is None or self.is_worker:
+            return
+        atomic_write(path, json.dumps(value, indent=2, sort_keys=True) + "\n")
 
     def record(self, rid: str, node: str) -> Record | None:
         """The stored record of a task or checkpoint, read once per session."""
-        key = f"{TASKS}/{rid}/{_safe(node)}"
-        if key not in self._records:
-            self._records[key] = Record.parse(self._get(key)) if self.enabled else None
-        return self._records[key]
+        path = self._path(TASKS, rid, node)
+        if path is None:
+            return None
+        if path not in self._records:
+            self._records[path] = Record.parse(self._read(TASKS, rid, node))
+        return self._records[path]
 
     def done(self, rid: str, node: str, fingerprint: str) -> Record | None:
         """The record if the task is done *as currently defined*, unless ``--redo``."""
@@ -97,31 +118,32 @@ class ResumeState:
 
     def save(self, rid: str, node: str, record: Record) -> None:
         """Record a finished task now (controller only)."""
-        if not self.enabled or self.is_worker:
-            return
-        key = f"{TASKS}/{rid}/{_safe(node)}"
-        assert self.cache is not None
-        self.cache.set(key, {"fingerprint": record.fingerprint, "finished": record.finished,
-                             "status": record.status, "files": list(record.files)})
-        self._records[key] = record
+        self._write(TASKS, rid, node, {**asdict(record), "files": list(record.files)})
+        path = self._path(TASKS, rid, node)
+        if path is not None:
+            self._records[path] = record
 
-    def confirmation(self, rid: str, task_id: str) -> dict[str, str] | None:
-        """Who confirmed a manual task, and when."""
-        if not self.enabled:
-            return None
-        raw = self._get(f"{CONFIRMATIONS}/{rid}/{_safe(task_id)}")
+    def confirmation(self, rid: str, task_id: str, fingerprint: str) -> dict[str, str] | None:
+        """Who confirmed a manual task, and when (for its current definition)."""
+        raw = self._read(CONFIRMATIONS, rid, task_id)
+        return raw if isinstance(raw, dict) and raw.get("fingerprint") == fingerprint else None
+
+    def save_confirmation(self, rid: str, task_id: str, entry: dict[str, str]) -> None:
+        """Record that a human confirmed a manual task."""
+        self._write(CONFIRMATIONS, rid, task_id, entry)
+
+    def checkpoint(self, rid: str, phase: str) -> dict[str, str] | None:
+        """The last result of a phase's checkpoint."""
+        raw = self._read(CHECKPOINTS, rid, phase)
         return raw if isinstance(raw, dict) else None
 
-    def confirm(self, rid: str, task_id: str, fingerprint: str) -> dict[str, str]:
-        """Record that a human confirmed a manual task."""
-        entry = {"user": _user(), "at": now_stamp(), "fingerprint": fingerprint}
-        if self.enabled and not self.is_worker:
-            assert self.cache is not None
-            self.cache.set(f"{CONFIRMATIONS}/{rid}/{_safe(task_id)}", entry)
-        return entry
+    def save_checkpoint(self, rid: str, phase: str, result: str) -> None:
+        """Remember a checkpoint's result for ``status``."""
+        self._write(CHECKPOINTS, rid, phase, {"result": result, "at": now_stamp()})
 
 
-def _user() -> str:
+def current_user() -> str:
+    """The login name, for confirmation records."""
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers

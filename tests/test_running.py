@@ -255,7 +255,7 @@ def test_dry_run_writes_nothing_and_runs_nothing(pytester: pytest.Pytester, road
     result = pytester.runpytest("--all", "--dry-run", "-v")
     result.stdout.fnmatch_lines([
         "*::1.1 WOULD CHANGE*",
-        "*::1.2 WOULD CHANGE*",
+        "*::1.2 WOULD RUN*",
         "*dry run: what would change*",
         "--- a/notes.txt",
         "+++ b/notes.txt",

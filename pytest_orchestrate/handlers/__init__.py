@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ..registry import TaskTypes
-from . import command
+from . import command, config_edit, file_generation, manual
 
 
 class BuiltinTaskTypes:
@@ -14,3 +14,6 @@ class BuiltinTaskTypes:
     @pytest.hookimpl(trylast=True)
     def pytest_orchestrate_register_task_types(self, registry: TaskTypes) -> None:
         registry.add("command", command.run_command_task)
+        registry.add("config_edit", config_edit.edit_config)
+        registry.add("file_generation", file_generation.generate_file)
+        registry.add("manual", manual.manual_task)

@@ -43,7 +43,7 @@ def run_command(spec: CommandSpec, workspace: Workspace, timeout_minutes: float)
 def run_command_task(task: CommandTask, workspace: Workspace, settings: Settings) -> Result:
     """The ``command`` handler; in a dry run it only says what it would run."""
     if workspace.dry_run:
-        return Result.changed(message=f"would run: {task.display()} (in {task.cwd})")
+        return Result.would_run(f"would run: {task.display()} (in {task.cwd})")
     timeout = task.timeout_minutes or settings.timeout_minutes
     run_command(task, workspace, timeout)
     return Result.changed(message=f"ran: {task.display()}")

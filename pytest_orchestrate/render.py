@@ -1,0 +1,148 @@
+"""Template rendering: the one module that imports jinja2.
+
+Templates run in a sandbox with ``StrictUndefined``, so a missing parameter is an error naming the
+template line, never an empty string in a generated file. ``trim_blocks`` and ``lstrip_blocks``
+are on, so ``{% if %}`` lines leave no blank lines or stray indentation behind.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import TaskFailed
+
+TEMPLATE_SUFFIX = ".j2"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered template: its text, the name it was found under, and the file it came from."""
+
+    text: str
+    name: str
+    path: Path
+
+
+def builtin_template_dir() -> Path:
+    """The templates shipped with the package (``pytest_orchestrate.templates`` in a wheel)."""
+    try:
+        files = importlib.resources.files("pytest_orchestrate.templates")
+    except ModuleNotFoundError:
+        files = None
+    if isinstance(files, Path) and files.is_dir():
+        return files
+    # A source checkout: the repository's top-level templates/ folder.
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def template_dirs(roadmap_path: Path | None) -> list[Path]:
+    """Where templates are looked up, first match wins: beside the roadmap, one folder up, built-in."""
+    dirs: list[Path] = []
+    if roadmap_path is not None:
+        folder = roadmap_path.resolve().parent
+        dirs += [folder / "templates", folder.parent / "templates"]
+    dirs.append(builtin_template_dir())
+    unique: list[Path] = []
+    for d in dirs:
+        if d not in unique:
+            unique.append(d)
+    return unique
+
+
+def builtin_templates() -> list[str]:
+    """The names of the built-in templates."""
+    root = builtin_template_dir()
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob(f"*{TEMPLATE_SUFFIX}"))
+
+
+def make_environment(search: Sequence[Path]) -> SandboxedEnvironment:
+    """A sandboxed environment that loads templates from ``search``, in order."""
+    return SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def _candidates(name: str) -> list[str]:
+    """``users.fixture.ts`` also finds ``users.fixture.ts.j2``."""
+    return [name] if name.endswith(TEMPLATE_SUFFIX) else [name + TEMPLATE_SUFFIX, name]
+
+
+def _display(path: Path, search: Sequence[Path]) -> str:
+    """A template file as users name it: relative to the folder it was found in."""
+    for folder in search:
+        try:
+            return path.resolve().relative_to(folder.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def _template_line(error: BaseException, search: Sequence[Path]) -> tuple[str, int] | None:
+    """The innermost template frame of ``error``'s traceback, as (template name, line)."""
+    roots = [p.resolve() for p in search]
+    found = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if path.suffix == TEMPLATE_SUFFIX and any(root in path.resolve().parents for root in roots):
+            found = (_display(path, search), frame.lineno or 0)
+    return found
+
+
+def load_template(name: str, search: Sequence[Path]) -> jinja2.Template:
+    """Find template ``name`` in ``search``; a missing or malformed one raises ``TaskFailed``."""
+    env = make_environment(search)
+    try:
+        return env.select_template(_candidates(name))
+    except jinja2.TemplatesNotFound:
+        folders = ", ".join(str(p) for p in search)
+        raise TaskFailed(f"template {name} not found; looked in: {folders}") from None
+    except jinja2.TemplateSyntaxError as e:
+        raise TaskFailed(f"template {_syntax_where(e, search)}: {e.message}") from None
+
+
+def _syntax_where(error: jinja2.TemplateSyntaxError, search: Sequence[Path]) -> str:
+    name = _display(Path(error.filename), search) if error.filename else (error.name or "?")
+    return f"{name}:{error.lineno}"
+
+
+def render_template(name: str, context: Mapping[str, Any], search: Sequence[Path]) -> Rendered:
+    """Render template ``name`` with ``context``; every problem in the template raises ``TaskFailed``."""
+    template = load_template(name, search)
+    shown = _display(Path(template.filename), search) if template.filename else name
+    try:
+        text = template.render(dict(context))
+    except jinja2.TemplateSyntaxError as e:  # in an {% include %}d template
+        raise TaskFailed(f"template {_syntax_where(e, search)}: {e.message}") from None
+    except jinja2.TemplateNotFound as e:
+        folders = ", ".join(str(p) for p in search)
+        raise TaskFailed(f"template {shown}: included template {e.name} not found; looked in: {folders}") from None
+    except jinja2.UndefinedError as e:
+        where = _where(e, search, shown)
+        hint = "pass it in params" if str(e.message).endswith("is undefined") else "check params"
+        raise TaskFailed(f"template {where}: {e.message}; {hint}") from None
+    except Exception as e:
+        # Raised by the template itself ({{ 1 / 0 }}, a sandbox refusal, {{ raise(...) }}): the
+        # template's author has to fix it, so report the line. Anything else is our bug.
+        located = _template_line(e, search)
+        if located is None:
+            raise
+        raise TaskFailed(f"template {located[0]}:{located[1]}: {type(e).__name__}: {e}") from None
+    return Rendered(text, shown, Path(template.filename or name))
+
+
+def _where(error: BaseException, search: Sequence[Path], fallback: str) -> str:
+    located = _template_line(error, search)
+    return f"{located[0]}:{located[1]}" if located else fallback
