@@ -18,6 +18,7 @@ import pytest
 from .errors import ConfirmationNeeded, RoadmapError, TaskFailed
 from .graph import CycleError, Graph, build_graph, checkpoint_node
 from .model import Checkpoint, Group, Phase, Roadmap, TaskBase, fingerprint
+from .registry import Result
 from .retry import backoff_delay
 from .roadmap import RoadmapInvalid, load_roadmap, missing_files
 from .state import current_user, now_stamp, roadmap_key, short_stamp
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
     from .engine import Engine
-    from .registry import Result
 
 DIFF_SECTION = "orchestrate diff"
 MESSAGE_SECTION = "orchestrate message"

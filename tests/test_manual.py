@@ -1,0 +1,96 @@
+"""Manual tasks: asked at a terminal, never blocking anywhere else, confirmed once."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+MANUAL = """
+phase_4:
+  name: Four
+  groups:
+    group_g:
+      name: G
+      execution: sequential
+      tasks:
+        - id: "4.3"
+          name: Configure GitHub secrets
+          type: manual
+          instructions: |
+            Add DEPLOY_TOKEN to the repository secrets.
+        - {id: "4.4", name: deploy, type: command, run: "touch deployed"}
+"""
+
+
+def test_without_a_terminal_the_run_does_not_hang(pytester: pytest.Pytester, roadmap) -> None:
+    roadmap(MANUAL)
+    result = pytester.runpytest_subprocess("--all", "-s", "-rs", timeout=60)
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines([
+        "MANUAL * config/phases.yaml:8: manual: waiting for confirmation; run with --confirm 4.3",
+        "* config/phases.yaml:13: blocked: 4.3 waiting for confirmation",
+    ])
+    assert not (pytester.path / "deployed").exists()
+
+
+def test_confirm_records_the_confirmation_once(pytester: pytest.Pytester, roadmap) -> None:
+    roadmap(MANUAL)
+    result = pytester.runpytest("--all", "--confirm", "4.3", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*::4.3 OK*", "*::4.4 CHANGED*"])
+    (entry,) = (pytester.path / ".pytest_cache").rglob("confirmations/*/4.3.json")
+    saved = json.loads(entry.read_text())
+    assert saved["user"] and saved["at"] and saved["fingerprint"]
+    # Confirmed once is confirmed: a redo does not ask again.
+    result = pytester.runpytest("--all", "--redo", "-v")
+    result.assert_outcomes(passed=2)
+
+
+def _run_in_pty(args: list[str], cwd: Path, answer: bytes, timeout: float = 60) -> bytes:
+    """Run pytest with a real terminal as its controlling TTY, answer its prompt, return all output."""
+    pid, fd = pty.fork()
+    if pid == 0:  # child: the pty is its controlling terminal, as in a real shell
+        os.chdir(cwd)
+        os.execvp(sys.executable, [sys.executable, "-m", "pytest", *args])
+    output = b""
+    answered = False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not answered and b"input hidden" in output:
+            os.write(fd, answer)
+            answered = True
+    os.waitpid(pid, 0)
+    return output
+
+
+def test_at_a_terminal_the_instructions_are_shown_and_the_answer_is_not(pytester: pytest.Pytester, roadmap) -> None:
+    roadmap(MANUAL)
+    out = _run_in_pty(["--all", "-s", "-v", "--color=no", "-p", "no:randomly"], pytester.path, b"yes-i-did-it-secret\r")
+    text = out.decode(errors="replace")
+    assert "Add DEPLOY_TOKEN to the repository secrets." in text
+    assert "secret" not in text.split("input hidden")[1]  # nothing typed is echoed or logged
+    assert "MANUAL" in text  # 'yes-i-did-it-secret' is not 'yes'
+
+    out = _run_in_pty(["--all", "-s", "-v", "--color=no", "-p", "no:randomly"], pytester.path, b"yes\r")
+    text = out.decode(errors="replace")
+    assert "pending): \r\nOK (" in text and "::4.4 CHANGED" in text
+    assert (pytester.path / "deployed").exists()
+    assert "yes" not in text.split("input hidden")[1].replace("yes' once", "")
