@@ -8,22 +8,26 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-from check_jsonschema.builtin_schemas import get_builtin_schema  # type: ignore[import-untyped]
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 
 from .errors import EditError
 from .yaml_edit import (
+    Index,
     YamlDocument,
     append_path,
     delete_path,
     describe_item,
+    find_items,
+    item_selector,
     load_plain,
     plain,
     set_path,
 )
+
+if TYPE_CHECKING:
+    import jsonschema
 
 __all__ = ["YAML_ACTIONS", "check_workflow", "edit_yaml"]
 
@@ -115,39 +119,53 @@ def _job(ctx: _Context, jobs: CommentedMap, job_id: str) -> CommentedMap:
     return job
 
 
-def _find_job(ctx: _Context, jobs: CommentedMap, words: tuple[str, ...], what: str) -> str:
-    """The one job whose id (else whose name) contains the first of `words` that matches any job."""
+def _find_job(ctx: _Context, jobs: CommentedMap, words: tuple[str, ...], what: str, hint: str = "job") -> str:
+    """The one job whose id, else whose `name:`, contains the first of `words` that matches; a deploy job wins a tie."""
     for word in words:
         for field in ("id", "name"):
-            found = [
-                str(job_id)
-                for job_id, job in jobs.items()
-                if word in (str(job_id) if field == "id" else str(job.get("name", "") if isinstance(job, Mapping) else "")).lower()
-            ]
+            found = [str(job_id) for job_id, job in jobs.items() if word in _job_label(job_id, job, field).lower()]
             if len(found) > 1:
                 deploys = [job_id for job_id in found if "deploy" in job_id.lower()]
                 found = deploys if len(deploys) == 1 else found
             if len(found) == 1:
                 return found[0]
             if found:
-                raise ctx.fail(f"several {what} jobs ({', '.join(found)}); pass params job")
-    raise ctx.fail(f"no {what} job (an id containing {words[0]!r}); jobs are: {', '.join(map(str, jobs))}; pass params job")
+                raise ctx.fail(f"several {what} jobs ({', '.join(found)}); pass params {hint}")
+    jobs_text = ", ".join(map(str, jobs))
+    raise ctx.fail(f"no {what} job (an id containing {words[0]!r}); jobs are: {jobs_text}; pass params {hint}")
+
+
+def _job_label(job_id: Any, job: Any, field: str) -> str:
+    if field == "id":
+        return str(job_id)
+    name = job.get("name") if isinstance(job, Mapping) else None
+    return str(name) if isinstance(name, str) else ""
 
 
 def _insert_before_steps(job: CommentedMap, key: str, value: Any) -> None:
     """Add a job-level key just above `steps`, where GitHub's docs put needs/if/environment."""
     own = [k for k in job if job._unmerged_contains(k)]
-    if "steps" in own:
-        job.insert(own.index("steps"), key, value)
-    else:
+    if "steps" not in own:
         job[key] = value
+        return
+    position = own.index("steps")
+    # ruamel counts a `<<:` merge as a position of its own.
+    merge_pos = getattr(getattr(job, merge_attrib, None), "merge_pos", -1)
+    if 0 <= merge_pos <= position:
+        position += 1
+    job.insert(position, key, value)
 
 
 # ---------------------------------------------------------------------------
 # Package managers
 # ---------------------------------------------------------------------------
 
-_LOCKFILES = (("package-lock.json", "npm"), ("npm-shrinkwrap.json", "npm"), ("yarn.lock", "yarn"), ("pnpm-lock.yaml", "pnpm"))
+_LOCKFILES = (
+    ("package-lock.json", "npm"),
+    ("npm-shrinkwrap.json", "npm"),
+    ("yarn.lock", "yarn"),
+    ("pnpm-lock.yaml", "pnpm"),
+)
 _INSTALL_LINE = re.compile(r"^\s*(?:npm\s+(?:ci|install|i)|yarn(?:\s+install)?|pnpm\s+(?:install|i))(?:\s+-\S+)*\s*$")
 
 
@@ -223,17 +241,29 @@ def _yaml_append(ctx: _Context) -> bool:
 # ---------------------------------------------------------------------------
 
 
+_SAFETY = re.compile(r"(?:python3?\s+-m\s+|pipx\s+run\s+|uvx\s+)?safety(?:\s|$)")
+
+
+def _runs_safety(run: str) -> bool:
+    """True when a command (not, say, `pip install safety`) of the script is safety itself."""
+    return any(_SAFETY.match(part.strip()) for part in re.split(r"\n|&&|\|\||;|\|", run))
+
+
+def _name(step: Any) -> str:
+    name = step.get("name") if isinstance(step, Mapping) else None
+    return str(name) if isinstance(name, str) else ""
+
+
 def _remove_continue_on_error(ctx: _Context) -> bool:
     jobs = _jobs(ctx)
     name, run = ctx.text("step"), ctx.text("run")
     if name is not None:
-        wanted, found = f"no step named {name!r}", [s for _, _, s in _all_steps(jobs) if str(s.get("name", "")) == name]
+        wanted, found = f"no step named {name!r}", [s for _, _, s in _all_steps(jobs) if _name(s) == name]
     elif run is not None:
         wanted, found = f"no step whose run contains {run!r}", [s for _, _, s in _all_steps(jobs) if run in _run(s)]
     else:
         # Identify the safety step by what it runs, never by position.
-        pattern = re.compile(r"(?<![\w-])safety(?![\w-])")
-        wanted, found = "no step runs safety", [s for _, _, s in _all_steps(jobs) if pattern.search(_run(s))]
+        wanted, found = "no step runs safety", [s for _, _, s in _all_steps(jobs) if _runs_safety(_run(s))]
     if not found:
         raise ctx.fail(f"{wanted} in any job; steps are: {_step_listing(jobs)}")
     changed = False
@@ -247,14 +277,15 @@ def _remove_continue_on_error(ctx: _Context) -> bool:
 _TEST_RUN = re.compile(r"\b(?:test|tests|jest|vitest|mocha|ava|playwright|cypress|e2e)\b")
 
 
-def _is_install(step: Any, after: str | None) -> bool:
+def _install_index(steps: list[Any], after: str | None) -> int | None:
+    """The step to insert after: params after (a step name or selector), else the first dependency install."""
     if after is None:
-        return _install_manager(step) is not None
-    if "=" in after:
-        key, _, value = after.partition("~=") if "~=" in after else after.partition("=")
-        text = str(step.get(key.strip(), "")) if isinstance(step, Mapping) else ""
-        return value.strip() in text if "~=" in after else text.strip() == value.strip()
-    return isinstance(step, Mapping) and str(step.get("name", "")) == after
+        return next((i for i, step in enumerate(steps) if _install_manager(step)), None)
+    selector = item_selector(after)
+    if isinstance(selector, Index):
+        return selector.index % len(steps) if -len(steps) <= selector.index < len(steps) else None
+    found = find_items(steps, selector)
+    return found[0] if found else None
 
 
 def _add_migration_step(ctx: _Context) -> bool:
@@ -265,10 +296,14 @@ def _add_migration_step(ctx: _Context) -> bool:
     for job_id in chosen or [str(j) for j in jobs]:
         job = _job(ctx, jobs, job_id) if chosen else jobs[job_id]
         steps = _steps(job)
-        install = next((i for i, step in enumerate(steps) if _is_install(step, after)), None)
+        install = _install_index(steps, after)
         if install is None:
             if chosen:
-                what = f"step matching {after!r}" if after else "install step (npm ci, npm install, yarn install, pnpm install)"
+                what = (
+                    f"step matching {after!r}"
+                    if after
+                    else "install step (npm ci, npm install, yarn install, pnpm install)"
+                )
                 raise ctx.fail(f"job {job_id!r} has no {what}; its steps are: {_step_listing({job_id: job})}")
             continue
         if chosen or any(_TEST_RUN.search(_run(step)) for step in steps[install + 1 :]):
@@ -284,7 +319,7 @@ def _add_migration_step(ctx: _Context) -> bool:
     changed = False
     for _job_id, job, install in targets:
         steps = _steps(job)
-        if any(str(s.get("name", "")) == name or _run(s).strip() == command for s in steps if isinstance(s, Mapping)):
+        if any(_name(s) == name or command in _run(s).strip().splitlines() for s in steps):
             continue
         step: dict[str, Any] = {"name": name}
         workdir = steps[install].get("working-directory")
@@ -331,11 +366,11 @@ def _is_placeholder(job: Mapping[str, Any]) -> bool:
 
 def _copy_step(doc: YamlDocument, step: Mapping[str, Any], keys: tuple[str, ...]) -> CommentedMap:
     """A fresh copy of some keys of `step`, with the comment after `uses:` (a pinned SHA's `# v4`)."""
-    copy = doc.fresh({key: step[key] for key in keys if key in step})
+    copy: CommentedMap = doc.fresh({key: step[key] for key in keys if key in step})
     comment = _eol_comment(step, "uses")
     if comment and "uses" in copy:
         copy.yaml_add_eol_comment(comment, "uses", column=0)
-    return copy  # type: ignore[no-any-return]
+    return copy
 
 
 def _eol_comment(node: Any, key: str) -> str | None:
@@ -354,21 +389,29 @@ def _deploy_steps(ctx: _Context, jobs: Mapping[str, Any], stage: str, command: s
     doc = ctx.doc
     steps = CommentedSeq()
     checkout = _first_step(jobs, lambda s: _uses(s).startswith("actions/checkout@"))
-    steps.append(_copy_step(doc, checkout, ("name", "uses")) if checkout else doc.fresh({"uses": "actions/checkout@v4"}))
+    steps.append(
+        _copy_step(doc, checkout, ("name", "uses")) if checkout else doc.fresh({"uses": "actions/checkout@v4"})
+    )
     if pm == "pnpm":
         setup_pnpm = _first_step(jobs, lambda s: _uses(s).startswith("pnpm/action-setup@"))
         steps.append(
-            _copy_step(doc, setup_pnpm, ("name", "uses", "with")) if setup_pnpm else doc.fresh({"uses": "pnpm/action-setup@v4"})
+            _copy_step(doc, setup_pnpm, ("name", "uses", "with"))
+            if setup_pnpm
+            else doc.fresh({"uses": "pnpm/action-setup@v4"})
         )
     setup_node = _first_step(jobs, lambda s: _uses(s).startswith("actions/setup-node@"))
     if setup_node:
         steps.append(_copy_step(doc, setup_node, ("name", "uses", "with")))
     else:
-        version = {"node-version-file": ".nvmrc"} if (ctx.project_root / ".nvmrc").is_file() else {"node-version": "lts/*"}
+        version = (
+            {"node-version-file": ".nvmrc"} if (ctx.project_root / ".nvmrc").is_file() else {"node-version": "lts/*"}
+        )
         steps.append(doc.fresh({"uses": "actions/setup-node@v4", "with": {**version, "cache": pm}}))
     install = _first_step(jobs, lambda s: _install_manager(s) == pm)
     default_install = {"npm": "npm ci"}.get(pm, f"{pm} install --frozen-lockfile")
-    steps.append(doc.fresh({"name": "Install dependencies", "run": _run(install).strip() if install else default_install}))
+    steps.append(
+        doc.fresh({"name": "Install dependencies", "run": _run(install).strip() if install else default_install})
+    )
     scripts = _package_scripts(ctx)
     if scripts is None or "build" in scripts:
         steps.append(doc.fresh({"name": "Build", "run": _run_script(pm, "build")}))
@@ -417,7 +460,7 @@ def _implement_staging_deploy(ctx: _Context) -> bool:
 def _implement_production_deploy(ctx: _Context) -> bool:
     jobs, job = _deploy_job(ctx, "production", ("production", "prod"))
     changed = _replace_placeholder(ctx, jobs, job, "production")
-    needs = ctx.names("needs") or [_find_job(ctx, jobs, ("staging",), "staging")]
+    needs = ctx.names("needs") or [_find_job(ctx, jobs, ("staging",), "staging", hint="needs")]
     current = job.get("needs")
     listed = [current] if isinstance(current, str) else [str(n) for n in current] if isinstance(current, list) else []
     missing = [n for n in needs if n not in listed]
@@ -450,8 +493,11 @@ def _set_before_steps(job: CommentedMap, key: str, value: Any) -> None:
 
 def _needs_flow(jobs: Mapping[str, Any]) -> bool:
     """Write `needs` lists as `[a, b]` unless the file already writes them as blocks."""
-    styles = [bool(job["needs"].fa.flow_style()) for job in jobs.values() if isinstance(job, Mapping) and isinstance(job.get("needs"), CommentedSeq)]
-    return not styles or styles.count(True) >= styles.count(False)
+    lists = [
+        job["needs"] for job in jobs.values() if isinstance(job, Mapping) and isinstance(job.get("needs"), CommentedSeq)
+    ]
+    styles = [bool(needs.fa.flow_style()) for needs in lists]
+    return styles.count(True) >= styles.count(False)
 
 
 def _add_approval_gates(ctx: _Context) -> bool:
@@ -468,29 +514,39 @@ def _add_approval_gates(ctx: _Context) -> bool:
         if "url" not in current:
             current["url"] = ctx.doc.fresh(url)
         return True
-    name = str(current) if isinstance(current, str) and current.strip() else ctx.text("name", "production") or "production"
+    name = (
+        str(current) if isinstance(current, str) and current.strip() else ctx.text("name", "production") or "production"
+    )
     _set_before_steps(job, "environment", ctx.doc.fresh({"name": name, "url": url}))
     return True
+
+
+_TRIVY_ACTION = "aquasecurity/trivy-action"
+_TRIVY_COMMAND = re.compile(r"\btrivy\s+(?:fs|filesystem|image|i|repo|repository|config|rootfs|k8s|sbom|vm)\b")
 
 
 def _make_trivy_blocking(ctx: _Context) -> bool:
     jobs = _jobs(ctx)
     severity = ctx.text("severity")
-    steps = [s for _, _, s in _all_steps(jobs) if isinstance(s, CommentedMap) and (
-        _uses(s).startswith("aquasecurity/trivy-action") or re.search(r"\btrivy\b", _run(s)))]
+    steps = [
+        step
+        for _, _, step in _all_steps(jobs)
+        if isinstance(step, CommentedMap)
+        and (_uses(step).startswith(_TRIVY_ACTION) or _TRIVY_COMMAND.search(_run(step)))
+    ]
     if not steps:
-        raise ctx.fail(f"no step uses aquasecurity/trivy-action or runs trivy; steps are: {_step_listing(jobs)}")
+        raise ctx.fail(f"no step uses {_TRIVY_ACTION} or runs trivy; steps are: {_step_listing(jobs)}")
     changed = False
     for step in steps:
-        if _uses(step).startswith("aquasecurity/trivy-action"):
+        if _uses(step).startswith(_TRIVY_ACTION):
             changed |= _block_trivy_action(ctx, step, severity)
         else:
-            changed |= _block_trivy_run(ctx, step, severity)
+            changed |= _block_trivy_run(step, severity)
     return changed
 
 
 def _wanted_severity(current: Any, severity: str | None) -> str | None:
-    """The severity to set, or None to keep the current one (already at least CRITICAL and HIGH)."""
+    """The severity to set, or None to keep the current one (the one asked for, or by default at least CRITICAL and HIGH)."""
     if severity is not None:
         return None if str(current or "").replace(" ", "") == severity.replace(" ", "") else severity
     levels = {level.strip().upper() for level in str(current or "").split(",")}
@@ -502,43 +558,35 @@ def _block_trivy_action(ctx: _Context, step: CommentedMap, severity: str | None)
     if inputs is None:
         step["with"] = inputs = CommentedMap()
     if not isinstance(inputs, CommentedMap):
-        raise ctx.fail(f"the trivy step's `with` is not a mapping")
-    changed = False
+        raise ctx.fail("the trivy step's `with` is not a mapping")
     old = inputs.get("exit-code")
-    if str(old) != "1":
-        # Keep the file's way of writing it: a number stays a number, a quoted string keeps its quotes.
-        new: Any = 1 if isinstance(old, int) and not isinstance(old, bool) else ctx.doc.quoted("1", like=old)
-        inputs["exit-code"] = new
-        changed = True
+    # A number stays a number; a string keeps its quotes (replace_value keeps them).
+    exit_code: Any = 1 if isinstance(old, int) and not isinstance(old, bool) else "1"
+    changed = ctx.doc.replace_value(inputs, "exit-code", exit_code)
     wanted = _wanted_severity(inputs.get("severity"), severity)
     if wanted is not None:
-        ctx.doc.replace_value(inputs, "severity", wanted)
-        changed = True
+        changed |= ctx.doc.replace_value(inputs, "severity", wanted)
     return changed
 
 
-def _block_trivy_run(ctx: _Context, step: CommentedMap, severity: str | None) -> bool:
+def _block_trivy_run(step: CommentedMap, severity: str | None) -> bool:
     run = _run(step)
-    lines = run.split("\n")
-    for i, line in enumerate(lines):
-        if not re.search(r"\btrivy\b", line):
-            continue
-        if re.search(r"--exit-code[ =]\d+", line):
-            line = re.sub(r"--exit-code([ =])\d+", r"--exit-code\g<1>1", line)
-        else:
-            line = line.rstrip() + " --exit-code 1"
-        found = re.search(r"--severity[ =](\S+)", line)
-        wanted = _wanted_severity(found.group(1) if found else None, severity)
-        if wanted is not None:
-            if found:
-                line = line[: found.start(1)] + wanted + line[found.end(1) :]
-            else:
-                line += f" --severity {wanted}"
-        lines[i] = line
-    new = "\n".join(lines)
+    new = run
+    if re.search(r"--exit-code[ =]\d+", new):
+        new = re.sub(r"--exit-code([ =])\d+", r"--exit-code\g<1>1", new)
+    else:
+        # Right after the subcommand, so a trailing `\` line continuation stays last.
+        new = _TRIVY_COMMAND.sub(lambda m: f"{m.group(0)} --exit-code 1", new)
+    found = re.search(r"--severity[ =](\S+)", new)
+    wanted = _wanted_severity(found.group(1) if found else None, severity)
+    if wanted is not None and found:
+        new = new[: found.start(1)] + wanted + new[found.end(1) :]
+    elif wanted is not None:
+        new = _TRIVY_COMMAND.sub(lambda m: f"{m.group(0)} --severity {wanted}", new)
     if new == run:
         return False
-    step["run"] = type(step["run"])(new) if isinstance(step["run"], str) else new
+    # CommentedMap keeps a `run: |` block a block when given a plain str.
+    step["run"] = new
     return True
 
 
@@ -593,6 +641,10 @@ def edit_yaml(text: str, action: str, params: Mapping[str, Any], *, filename: st
 
 @functools.lru_cache(maxsize=1)
 def _workflow_validator() -> Any:
+    # Imported here: check_jsonschema loads its CLI on import (~0.1 s), which edits alone do not need.
+    import jsonschema
+    from check_jsonschema.builtin_schemas import get_builtin_schema  # type: ignore[import-untyped]
+
     # check-jsonschema's vendored copy of the SchemaStore schema: offline, and the same one its CLI uses.
     schema = get_builtin_schema("vendor.github-workflows")
     cls = jsonschema.validators.validator_for(schema)

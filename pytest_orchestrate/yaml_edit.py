@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
@@ -41,6 +41,7 @@ __all__ = [
     "find_items",
     "format_path",
     "get_path",
+    "item_selector",
     "load_plain",
     "parse_path",
     "parse_selector",
@@ -71,7 +72,8 @@ except ImportError:  # PyYAML built without libyaml
 class _CoreLoader(_FastSafeLoader):
     """PyYAML's fast (libyaml) parser with YAML 1.2 core scalars: only true/false are booleans, `on:` stays a string."""
 
-    yaml_implicit_resolvers: dict[Any, Any] = {}
+    # Our own table, so that PyYAML's YAML 1.1 resolvers (yes/no/on/off booleans, 1:20 sexagesimals) are not inherited.
+    yaml_implicit_resolvers = {}  # noqa: RUF012 (PyYAML's own class-level table)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         # PyYAML lets a later duplicate key win silently; GitHub rejects duplicates, and a bad splice could make one.
@@ -92,17 +94,18 @@ class _CoreLoader(_FastSafeLoader):
         text = str(self.construct_scalar(node))
         sign = -1 if text.startswith("-") else 1
         digits = text.lstrip("+-")
-        if digits.startswith("0o"):
-            return sign * int(digits[2:], 8)
-        if digits.startswith("0x"):
-            return sign * int(digits[2:], 16)
-        return sign * int(digits)
+        # Base 0 reads 0o/0x prefixes; a plain "010" is decimal in YAML 1.2, which base 0 would reject.
+        return sign * int(digits, 0 if digits.startswith(("0o", "0x")) else 10)
 
 
 for _tag, _pattern, _first in (
     ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
     ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     ("merge", r"^(?:<<)$", "<"),
 ):
@@ -238,13 +241,18 @@ def _scan_style(root: Any) -> Style:
 
     def child(value: Any, key_line: int, key_col: int) -> None:
         # Only a block collection that starts on a later line than its key tells the indentation.
-        if isinstance(value, CommentedMap) and value and not _is_flow(value):
-            if value.lc.line > key_line and value.lc.col > key_col:
-                maps[value.lc.col - key_col] += 1
-        elif isinstance(value, CommentedSeq) and value and not _is_flow(value):
-            if value.lc.line > key_line:
-                offsets[value.lc.col - key_col] += 1
-                seqs[value.lc.item(0)[1] - key_col] += 1
+        if (
+            not isinstance(value, (CommentedMap, CommentedSeq))
+            or not value
+            or _is_flow(value)
+            or value.lc.line <= key_line
+        ):
+            return
+        if isinstance(value, CommentedSeq):
+            offsets[value.lc.col - key_col] += 1
+            seqs[value.lc.item(0)[1] - key_col] += 1
+        elif value.lc.col > key_col:
+            maps[value.lc.col - key_col] += 1
 
     def visit(node: Any) -> None:
         if isinstance(node, CommentedMap):
@@ -281,13 +289,11 @@ def _scan_style(root: Any) -> Style:
 
 
 def _pin_anchors(root: Any) -> None:
-    """Keep every anchor, and drop the comments ruamel would misplace after an alias.
-
-    ruamel prints an anchor only while something still refers to it, so deleting the last alias
-    would rewrite the anchor's line too. And it prints `x: *a  # c` as `x: *a` with `# c` on the
-    next line; without the comment the dump differs from the original only on that line, which
-    the splice then keeps as it was.
-    """
+    """Keep every anchor, and drop the comments ruamel would misplace after an alias."""
+    # ruamel prints an anchor only while something still refers to it, so deleting the last alias
+    # would rewrite the anchor's line too. And it prints `x: *a  # c` as `x: *a` with `# c` on the
+    # next line; without the comment the dump differs from the original only on that line, which
+    # the splice then keeps as it was.
     seen: set[int] = set()
     alias_lines: set[int] = set()
     containers: list[Any] = []
@@ -316,7 +322,9 @@ def _pin_anchors(root: Any) -> None:
         return
 
     def keep(token: Any) -> bool:
-        return not (isinstance(token, CommentToken) and token.start_mark.line in alias_lines and token.value.count("\n") <= 1)
+        return not (
+            isinstance(token, CommentToken) and token.start_mark.line in alias_lines and token.value.count("\n") <= 1
+        )
 
     for node in containers:
         if node.ca.end:
@@ -405,10 +413,8 @@ class YamlDocument:
     # -- building new nodes -------------------------------------------------
 
     def fresh(self, value: Any, *, flow: bool | None = None, near: Any = None) -> Any:
-        """A new node for `value`, styled like the file (and quoted like the strings in `near`, its future container).
-
-        Never shares objects with the tree or with `value`: ruamel gives shared objects `&id001` anchors.
-        """
+        """A new node for `value`, styled like the file and quoted like the strings in `near` (its future container)."""
+        # Every node is new: ruamel gives an object that appears twice an `&id001` anchor.
         return self._fresh(value, flow, _sibling_quote(near))
 
     def _fresh(self, value: Any, flow: bool | None, quote: type[str] | None) -> Any:
@@ -426,7 +432,9 @@ class YamlDocument:
             if use_flow and seq and _all_scalars(seq):
                 seq.fa.set_flow_style()
             return seq
-        if isinstance(value, (LiteralScalarString, FoldedScalarString, SingleQuotedScalarString, DoubleQuotedScalarString)):
+        if isinstance(
+            value, (LiteralScalarString, FoldedScalarString, SingleQuotedScalarString, DoubleQuotedScalarString)
+        ):
             # A value copied from the file keeps its style.
             return type(value)(str(value))
         if isinstance(value, str) and "\n" in value.rstrip("\n"):
@@ -523,12 +531,11 @@ def _first_content(lines: Sequence[str]) -> str | None:
 
 
 def _hunks(before: list[str], after: list[str]) -> list[_Hunk]:
-    """The diff of the two dumps, with comments moved back next to the nodes they describe.
-
-    ruamel attaches a comment (and blank lines) to the deepest last value before it. So a node
-    inserted after X prints below the comment that introduces X's next sibling, and deleting X's
-    last key deletes that comment too. Comment lines carry no data, so the fix is done here, on lines.
-    """
+    """The diff of the two dumps, with comments moved back next to the nodes they describe."""
+    # ruamel attaches a comment (and blank lines) to the deepest last value before it. So a node
+    # inserted after X prints below the comment that introduces X's next sibling, and deleting X's
+    # last key deletes that comment too. Comment lines carry no data, so the fix is made here, on
+    # lines, where it does not depend on how ruamel stores the comment (after a block scalar, say).
     hunks: list[_Hunk] = []
     prev_end = 0
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
@@ -633,11 +640,9 @@ def _widen(hunks: list[_Hunk], before: list[str], left: dict[int, int], right: d
 
 
 def _region(hunk: _Hunk, mapped: dict[int, int], size_before: int, size_orig: int) -> tuple[int, int]:
-    """The original lines a hunk replaces.
-
-    Original lines ruamel does not print (a leading `---`, or the blank line after a flow list in a
-    CRLF file) stay outside it; an insertion goes right after the line before it.
-    """
+    """The original lines a hunk replaces."""
+    # Original lines ruamel does not print (a leading `---`, or the blank line after a flow list in a
+    # CRLF file) stay outside it; an insertion goes right after the line above it.
     i1, i2 = hunk.i1, hunk.i2
     if i1 == i2:
         start = mapped[i1 - 1] + 1 if i1 > 0 else mapped.get(0, 0)
@@ -726,7 +731,7 @@ class Match:
     contains: bool = False
 
 
-Segment = Union[Key, Index, Match]
+Segment = Key | Index | Match
 
 
 def _unquote(text: str) -> str:
@@ -873,7 +878,9 @@ def _step(node: Any, segment: Segment, where: str, filename: str) -> Any:
             raise _Missing(f"{where} has no key {segment.name!r}; keys are: {keys}")
         return node[segment.name]
     if not isinstance(node, list):
-        raise EditError(f"{filename}: {where} is {_kind(node)}, not a list, so {format_path([segment])} selects nothing")
+        raise EditError(
+            f"{filename}: {where} is {_kind(node)}, not a list, so {format_path([segment])} selects nothing"
+        )
     return node[_select(node, segment, where, filename)]
 
 
@@ -891,7 +898,9 @@ def _select(seq: list[Any], segment: Index | Match, where: str, filename: str) -
         raise _Missing(f"{where} has no item {subject} {verb} {segment.value!r}; items are: {items}")
     if len(found) > 1:
         items = ", ".join(describe_item(seq[i], i) for i in found)
-        raise EditError(f"{filename}: {where}{format_path([segment])} matches {len(found)} items ({items}); make it unique")
+        raise EditError(
+            f"{filename}: {where}{format_path([segment])} matches {len(found)} items ({items}); make it unique"
+        )
     return found[0]
 
 
@@ -915,12 +924,14 @@ def _container(doc: YamlDocument, segments: Sequence[Segment], *, create: bool) 
     """The node that holds the last segment; creates missing mapping keys (at the end of their parent) when asked, else _Missing."""
     node = doc.root
     if not isinstance(node, CommentedMap):
-        raise EditError(f"{doc.filename}: the document is {_kind(node)}, not a mapping; cannot edit {format_path(segments)}")
+        raise EditError(
+            f"{doc.filename}: the document is {_kind(node)}, not a mapping; cannot edit {format_path(segments)}"
+        )
     for depth, segment in enumerate(segments[:-1]):
-        if create and isinstance(segment, Key) and isinstance(node, CommentedMap) and isinstance(segments[depth + 1], Key):
-            if segment.name in node and node[segment.name] is None:
-                # `workflow_dispatch:` (empty) gains keys the same way a missing key would.
-                node[segment.name] = CommentedMap()
+        grows = create and isinstance(node, CommentedMap) and isinstance(segments[depth + 1], Key)
+        if grows and isinstance(segment, Key) and node.get(segment.name, "") is None:
+            # `workflow_dispatch:` (empty) gains keys the same way a missing key would.
+            node[segment.name] = CommentedMap()
         try:
             node = _step(node, segment, format_path(segments[:depth]), doc.filename)
         except _Missing:
@@ -949,7 +960,9 @@ def set_path(doc: YamlDocument, path: str, value: Any) -> bool:
         where = format_path(segments[:-1])
         if isinstance(last, Key):
             if not isinstance(parent, CommentedMap):
-                raise EditError(f"{doc.filename}: {where} is {_kind(parent)}, not a mapping; cannot set key {last.name!r}")
+                raise EditError(
+                    f"{doc.filename}: {where} is {_kind(parent)}, not a mapping; cannot set key {last.name!r}"
+                )
             return doc.replace_value(parent, last.name, value)
         if not isinstance(parent, CommentedSeq):
             raise EditError(f"{doc.filename}: {where} is {_kind(parent)}, not a list; cannot set {format_path([last])}")
@@ -967,15 +980,21 @@ def delete_path(doc: YamlDocument, path: str) -> bool:
         where = format_path(segments[:-1])
         if isinstance(last, Key):
             if not isinstance(parent, CommentedMap):
-                raise EditError(f"{doc.filename}: {where} is {_kind(parent)}, not a mapping; cannot delete key {last.name!r}")
+                raise EditError(
+                    f"{doc.filename}: {where} is {_kind(parent)}, not a mapping; cannot delete key {last.name!r}"
+                )
             if last.name not in parent:
                 return False
             if not parent._unmerged_contains(last.name):
-                raise EditError(f"{doc.filename}: {path} comes from a `<<:` merge; delete it where the anchor is defined")
+                raise EditError(
+                    f"{doc.filename}: {path} comes from a `<<:` merge; delete it where the anchor is defined"
+                )
             del parent[last.name]
             return True
         if not isinstance(parent, CommentedSeq):
-            raise EditError(f"{doc.filename}: {where} is {_kind(parent)}, not a list; cannot delete {format_path([last])}")
+            raise EditError(
+                f"{doc.filename}: {where} is {_kind(parent)}, not a list; cannot delete {format_path([last])}"
+            )
         del parent[_select(parent, last, where, doc.filename)]
         return True
     except _Missing:
@@ -1003,17 +1022,17 @@ def append_path(
             return False
         position = len(seq)
         if after is not None:
-            position = _select(seq, _anchor_selector(after), path, doc.filename) + 1
+            position = _select(seq, item_selector(after), path, doc.filename) + 1
         elif before is not None:
-            position = _select(seq, _anchor_selector(before), path, doc.filename)
+            position = _select(seq, item_selector(before), path, doc.filename)
         seq.insert(position, doc.fresh(value, near=seq))
         return True
     except _Missing as missing:
         raise _missing(doc, segments, missing) from None
 
 
-def _anchor_selector(text: str) -> Index | Match:
-    # `after: Install` is short for `after: "name=Install"`.
+def item_selector(text: str) -> Index | Match:
+    """A selector for one list item, with or without brackets; a bare word is a step name (`Install` = `name=Install`)."""
     inner = text[1:-1] if text.startswith("[") and text.endswith("]") else text
     if "=" not in inner and not re.fullmatch(r"-?\d+", inner.strip()):
         return Match("name", inner)
