@@ -55,10 +55,12 @@ def pytest_args(argv: Sequence[str]) -> list[str]:
     parser = build_parser()
     ns, extra = parser.parse_known_args(argv)
     args: list[str] = []
+    # "--opt=value": pytest chooses its rootdir before it knows plugin options, and would take
+    # a separate value for a test path.
     if ns.config:
-        args += ["--roadmap", ns.config]
+        args.append(f"--roadmap={ns.config}")
     if ns.project_root:
-        args += ["--project-root", ns.project_root]
+        args.append(f"--project-root={ns.project_root}")
     for phase in getattr(ns, "phase", []):
         args += ["--phase", phase]
     for group in getattr(ns, "group", []):

@@ -129,7 +129,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not path.is_file():
         raise pytest.UsageError(
             f"roadmap not found: {path}\n"
-            f"  pass --roadmap PATH, set orchestrate_roadmap in your ini file, or create {DEFAULT_ROADMAP}"
+            f"  pass --roadmap=PATH, set orchestrate_roadmap in your ini file, or create {DEFAULT_ROADMAP}"
+            + _split_path_option_hint(config)
         )
     config.stash[roadmap_path_key] = path
     if config.args_source == pytest.Config.ArgsSource.ARGS:
@@ -138,6 +139,18 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         # No paths given: the run is the roadmap, not the repository's own tests.
         config.args[:] = [str(path)]
+
+
+def _split_path_option_hint(config: pytest.Config) -> str:
+    """pytest picks the rootdir before plugin options exist, so ``--project-root PATH`` (with a
+    space) makes PATH look like a test path; say so when that is what happened."""
+    args = list(config.invocation_params.args)
+    for option in ("--project-root", "--roadmap"):
+        if option in args[:-1]:
+            value = args[args.index(option) + 1]
+            return (f"\n  note: the rootdir is {config.rootpath} because pytest read '{value}' as a test path "
+                    f"before it knew {option}; write {option}={value}")
+    return ""
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RoadmapFile | None:

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Apply the roadmap (config/phases.yaml) to a fresh copy of the example platform.
+#   examples/apply-roadmap.sh                 phases 1 and 4: config edits and generated files
+#   examples/apply-roadmap.sh --all --dry-run any pytest/orchestrate options replace the default selection
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+target="$here/build/educonnect"
+
+rm -rf "$target"
+mkdir -p "$(dirname "$target")"
+# The copy is what gets edited; examples/ itself is never touched.
+(cd "$here/examples" && tar --exclude=node_modules --exclude=coverage -cf - educonnect) | (cd "$(dirname "$target")" && tar -xf -)
+(cd "$target" && npm ci --no-audit --no-fund --loglevel=error)
+
+selection=("$@")
+[ ${#selection[@]} -eq 0 ] && selection=(--phase 1 --phase 4)
+cd "$here"
+orchestrate run "${selection[@]}" --project-root "$target" -v -p no:cacheprovider
+
+echo
+echo "== the example's own test suite, after the roadmap =="
+(cd "$target" && npx jest --coverage --ci --silent)
