@@ -224,7 +224,7 @@ def test_roadmap_option_and_ini_key(pytester: pytest.Pytester, roadmap) -> None:
 
 def test_missing_roadmap_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--all")
-    result.stderr.fnmatch_lines(["*roadmap not found:*config/phases.yaml*", "*pass --roadmap PATH*"])
+    result.stderr.fnmatch_lines(["*roadmap not found:*config/phases.yaml*", "*pass --roadmap=PATH*"])
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 

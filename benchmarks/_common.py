@@ -1,0 +1,53 @@
+"""Helpers shared by the benchmarks: generated roadmaps and timed pytest runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def roadmap_yaml(tasks: int, *, phases: int = 6, groups_per_phase: int = 2, run: str = "true") -> str:
+    """A roadmap of ``tasks`` command tasks spread over phases and groups (alternating execution)."""
+    lines: list[str] = []
+    per_group = max(1, tasks // (phases * groups_per_phase))
+    n = 0
+    letter = 0
+    for p in range(1, phases + 1):
+        lines += [f"phase_{p}:", f"  name: Phase {p}", "  groups:"]
+        for g in range(groups_per_phase):
+            key = _letters(letter)
+            letter += 1
+            execution = "parallel" if g % 2 else "sequential"
+            lines += [f"    group_{key}:", f"      name: Group {key}", f"      execution: {execution}", "      tasks:"]
+            count = per_group if (p, g) != (phases, groups_per_phase - 1) else tasks - n
+            for i in range(count):
+                n += 1
+                lines.append(f'        - {{id: "{p}.{n}", name: "task {n}", type: command, argv: ["{run}"]}}')
+    return "\n".join(lines) + "\n"
+
+
+def _letters(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(97 + r) + out
+    return out
+
+
+def pytest_seconds(cwd: Path, *args: str, repeat: int = 3) -> float:
+    """Best wall-clock time of ``python -m pytest ARGS`` over ``repeat`` runs (exit code must be 0 or 5)."""
+    best = float("inf")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode not in (0, 5):
+            raise SystemExit(f"pytest {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-3000:]}")
+        best = min(best, elapsed)
+    return best
