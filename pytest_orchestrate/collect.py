@@ -74,7 +74,20 @@ def load_context(path: Path, config: pytest.Config, display: str) -> RoadmapCont
             f"dependency cycle: {e} (each waits for the next); remove one of these depends_on, "
             "or reorder a sequential group",
         )]) from e
+    _fold_template_digests(roadmap)
     return RoadmapContext(roadmap, graph, roadmap_key(display))
+
+
+def _fold_template_digests(roadmap: Roadmap) -> None:
+    """A task that renders a template is redone when the template changes, not only its YAML."""
+    from .render import template_digest, template_dirs  # jinja2 only loads when a roadmap does
+
+    search = template_dirs(roadmap.path)
+    for task in roadmap.tasks():
+        name = getattr(task, "template", None)
+        digest = template_digest(name, search) if isinstance(name, str) else None
+        if digest is not None:
+            roadmap.fingerprints[task.id] = fingerprint([roadmap.fingerprints[task.id], digest])
 
 
 class RoadmapFile(pytest.File):

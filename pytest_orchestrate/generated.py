@@ -41,8 +41,11 @@ def comment_syntax(path: str) -> tuple[str, str] | None:
 
 
 def content_hash(body: str) -> str:
-    """The 12-hex-digit hash a header carries."""
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+    """The 12-hex-digit hash a header carries.
+
+    Line endings are normalised first: git's ``autocrlf`` turning LF into CRLF is not a human edit.
+    """
+    return hashlib.sha256(body.replace("\r\n", "\n").encode("utf-8")).hexdigest()[:12]
 
 
 def stamp(text: str, *, path: str, task_id: str, source: str) -> str:
@@ -77,6 +80,11 @@ def _split_header(text: str) -> tuple[str, str] | None:
     head = lines[0] + "\n" if index == 1 else ""
     tail = "\n".join(lines[index + 1:])
     return match["hash"], head + tail
+
+
+def same_content(a: str, b: str) -> bool:
+    """Equal apart from line endings."""
+    return a == b or a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
 
 
 def state_of(existing_text: str) -> State:

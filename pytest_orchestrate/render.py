@@ -7,7 +7,9 @@ are on, so ``{% if %}`` lines leave no blank lines or stray indentation behind.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
+import importlib.util
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,10 +37,15 @@ def builtin_template_dir() -> Path:
     """The templates shipped with the package (``pytest_orchestrate.templates`` in a wheel)."""
     try:
         files = importlib.resources.files("pytest_orchestrate.templates")
+        spec = importlib.util.find_spec("pytest_orchestrate.templates")
     except ModuleNotFoundError:
-        files = None
+        files, spec = None, None
     if isinstance(files, Path) and files.is_dir():
         return files
+    # A folder without __init__.py is a namespace package: files() gives no Path, the spec has it.
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        if Path(location).is_dir():
+            return Path(location)
     # A source checkout: the repository's top-level templates/ folder.
     return Path(__file__).resolve().parent.parent / "templates"
 
@@ -63,9 +70,23 @@ def builtin_templates() -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob(f"*{TEMPLATE_SUFFIX}"))
 
 
+def js_string(value: Any) -> str:
+    """A single-quoted JavaScript/TypeScript string literal (the quote style most TS code uses)."""
+    text = str(value)
+    for raw, escaped in (("\\", "\\\\"), ("'", "\\'"), ("\n", "\\n"), ("\r", "\\r"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return f"'{text}'"
+
+
+def py_literal(value: Any) -> str:
+    """A Python literal for a str, number, bool, None, or a list/dict of those."""
+    return repr(value)
+
+
 def make_environment(search: Sequence[Path]) -> SandboxedEnvironment:
     """A sandboxed environment that loads templates from ``search``, in order."""
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -73,6 +94,9 @@ def make_environment(search: Sequence[Path]) -> SandboxedEnvironment:
         lstrip_blocks=True,
         autoescape=False,
     )
+    env.filters["js_string"] = js_string
+    env.filters["py_literal"] = py_literal
+    return env
 
 
 def _candidates(name: str) -> list[str]:
@@ -134,8 +158,8 @@ def render_template(name: str, context: Mapping[str, Any], search: Sequence[Path
         hint = "pass it in params" if str(e.message).endswith("is undefined") else "check params"
         raise TaskFailed(f"template {where}: {e.message}; {hint}") from None
     except Exception as e:
-        # Raised by the template itself ({{ 1 / 0 }}, a sandbox refusal, {{ raise(...) }}): the
-        # template's author has to fix it, so report the line. Anything else is our bug.
+        # Raised while running template code ({{ 1 / 0 }}, a sandbox refusal, a filter given the
+        # wrong type): the template's author has to fix it, so report the line. Anything else is our bug.
         located = _template_line(e, search)
         if located is None:
             raise
@@ -146,3 +170,16 @@ def render_template(name: str, context: Mapping[str, Any], search: Sequence[Path
 def _where(error: BaseException, search: Sequence[Path], fallback: str) -> str:
     located = _template_line(error, search)
     return f"{located[0]}:{located[1]}" if located else fallback
+
+
+def template_digest(name: str, search: Sequence[Path]) -> str | None:
+    """A hash of the template file ``name`` resolves to, or None if there is none.
+
+    Folded into a task's fingerprint, so editing a template runs the tasks that use it again.
+    """
+    for folder in search:
+        for candidate in _candidates(name):
+            path = folder / candidate
+            if path.is_file():
+                return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return None
