@@ -4,7 +4,7 @@
 #   examples/apply-roadmap.sh --all --dry-run any pytest/orchestrate options replace the default selection
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-target="$here/build/educonnect"
+target="${ORCHESTRATE_DEMO_TARGET:-$here/build/educonnect}"  # where the copy goes
 
 rm -rf "$target"
 mkdir -p "$(dirname "$target")"
@@ -15,7 +15,8 @@ mkdir -p "$(dirname "$target")"
 selection=("$@")
 [ ${#selection[@]} -eq 0 ] && selection=(--phase 1 --phase 4)
 cd "$here"
-orchestrate run "${selection[@]}" --project-root "$target" -v -p no:cacheprovider
+# No cache: every run starts from a fresh copy, so there is nothing to resume.
+PYTEST_ADDOPTS="-p no:cacheprovider" orchestrate run "${selection[@]}" --project-root "$target" -v
 
 echo
 echo "== the example's own test suite, after the roadmap =="
