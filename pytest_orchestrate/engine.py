@@ -105,7 +105,8 @@ class Engine:
         if not self.contexts:
             return
         self.selection.check_against(list(self.contexts.values()))
-        keep, drop = [], []
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
         for item in items:
             (keep if not isinstance(item, RoadmapItem) or self.selection.wants(item) else drop).append(item)
         if drop:
@@ -254,6 +255,8 @@ class Engine:
         if not self.config.getoption("orchestrate_status"):
             return None
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None:
+            return True
         for ctx in self.contexts.values():
             for line in status_table(ctx, self.state):
                 reporter.write_line(line)

@@ -47,11 +47,11 @@ def _as_list(value: Any) -> Any:
 class Settings(Strict):
     """``orchestrator.settings``: run-wide defaults, each overridable per task where it applies."""
 
-    max_parallel_tasks: int = Field(4, ge=1)
-    retry_attempts: int = Field(0, ge=0)
-    retry_delay_seconds: float = Field(5.0, ge=0)
-    retry_max_delay_seconds: float = Field(300.0, ge=0)
-    timeout_minutes: float = Field(30.0, gt=0)
+    max_parallel_tasks: int = Field(default=4, ge=1)
+    retry_attempts: int = Field(default=0, ge=0)
+    retry_delay_seconds: float = Field(default=5.0, ge=0)
+    retry_max_delay_seconds: float = Field(default=300.0, ge=0)
+    timeout_minutes: float = Field(default=30.0, gt=0)
     fail_fast: bool = False
     project_root: str | None = None
 
@@ -98,9 +98,9 @@ class TaskBase(Strict):
     description: str | None = None
     priority: Priority = "medium"
     depends_on: list[str] = []
-    retry_attempts: int | None = Field(None, ge=0)
+    retry_attempts: int | None = Field(default=None, ge=0)
     retry_on: list[int] | None = None
-    timeout_minutes: float | None = Field(None, gt=0)
+    timeout_minutes: float | None = Field(default=None, gt=0)
 
     _normalise_depends_on = field_validator("depends_on", mode="before")(_as_list)
 
@@ -148,7 +148,7 @@ class TestGenerationTask(TaskBase):
     output: str | None = None
     kind: Literal["auto", "service", "route", "config", "graphql", "python"] = "auto"
     template: str | None = None
-    estimated_tests: int | None = Field(None, ge=0)
+    estimated_tests: int | None = Field(default=None, ge=0)
     mode: Literal["shape", "characterization"] = "shape"
     params: dict[str, Any] = {}
 
@@ -186,7 +186,7 @@ class CommandTask(CommandSpec, TaskBase):
     """``command``: run a program inside the project."""
 
     type: Literal["command"]
-    writes_files: list[str] = Field([], alias="writes")
+    writes_files: list[str] = Field(default=[], alias="writes")
 
     def writes(self) -> tuple[str, ...]:
         return tuple(self.writes_files)
@@ -206,7 +206,7 @@ class CommandCheck(CommandSpec):
 
     type: Literal["command"]
     name: str
-    timeout_minutes: float | None = Field(None, gt=0)
+    timeout_minutes: float | None = Field(default=None, gt=0)
 
 
 CHECK_MODELS: dict[str, type[Strict]] = {"command": CommandCheck}

@@ -74,7 +74,7 @@ def _ini_base(config: pytest.Config) -> Path:
 
 def roadmap_path(config: pytest.Config) -> Path:
     """The configured roadmap: ``--roadmap`` (from the cwd), the ini key (from the ini file), or the default."""
-    given = config.getoption("orchestrate_roadmap")
+    given: str | None = config.getoption("orchestrate_roadmap")
     if given:
         return (config.invocation_params.dir / given).resolve()
     ini = config.getini("orchestrate_roadmap")
@@ -85,7 +85,7 @@ def roadmap_path(config: pytest.Config) -> Path:
 
 def project_root_override(config: pytest.Config) -> Path | None:
     """``--project-root`` (from the cwd) or the ini key (from the ini file); None lets the roadmap decide."""
-    given = config.getoption("orchestrate_project_root")
+    given: str | None = config.getoption("orchestrate_project_root")
     if given:
         return (config.invocation_params.dir / given).resolve()
     ini = config.getini("orchestrate_project_root")
@@ -159,7 +159,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RoadmapFil
     config = parent.config
     resolved = file_path.resolve()
     if resolved == config.stash.get(roadmap_path_key, None) or resolved in config.stash.get(explicit_files_key, set()):
-        return RoadmapFile.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+        return RoadmapFile.from_parent(parent, path=file_path)
     return None
 
 

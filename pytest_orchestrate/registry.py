@@ -69,7 +69,7 @@ class TaskTypes:
 
 def _params_model(name: str) -> type[TaskBase]:
     """A model for a plugin type that declares none: the common fields plus free-form ``params``."""
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         f"{name.title().replace('_', '')}Task",
         __base__=TaskBase,
         type=(Literal[name], ...),

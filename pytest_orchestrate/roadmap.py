@@ -336,7 +336,7 @@ class _Loader:
                 f"{where}: unknown task type '{ttype}'; {hint}known types: {', '.join(sorted(self.task_models))}",
             )
             return None
-        task = self.validate(model, raw, where, line, raw)
+        task: TaskBase | None = self.validate(model, raw, where, line, raw)
         if task is None:
             return None
         for rel in task.writes():
