@@ -258,6 +258,10 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
         """How failure messages name this item."""
         raise NotImplementedError
 
+    def own_keywords(self) -> tuple[str, ...]:
+        """The keywords ``-k`` matches on, without walking the node tree (for reports built by hand)."""
+        return (self.name, self.roadmap_file.name, self.phase.key, *(m.name for m in self.own_markers))
+
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.line - 1, self.describe()
 
