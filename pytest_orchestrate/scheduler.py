@@ -8,11 +8,18 @@ The trap it works around: a worker runs item *i* only once it holds the next ind
 because ``pytest_runtest_protocol(item, nextitem)`` needs ``nextitem`` for teardown. So each worker
 collects one extra no-op *park* item, and every ready item is sent as the pair ``[item, park]``: the
 worker runs the item at once, then sits on the park item until the next pair or shutdown arrives.
+
+The controller collects nothing, so it loads each roadmap file the workers collected with the same
+code (``collect.load_context``) and maps graph nodes onto the nodeids they report. Everything is
+keyed by nodeid, so several roadmaps (and ordinary tests, which wait for nothing) share one run.
+Remote workers (``--tx ssh=...``) should work, since only nodeids cross the wire, provided the
+roadmap sits at the same rootdir-relative path on the controller; that path is not tested.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import os
 import time
 from collections import deque
@@ -24,16 +31,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .collect import RoadmapContext, RoadmapItem, load_context
-from .graph import CHECKPOINT
 
 if TYPE_CHECKING:
-    from xdist.remote import Producer
-    from xdist.scheduler import Scheduling
-    from xdist.workermanage import WorkerController
+    from xdist.remote import Producer  # type: ignore[import-untyped]
+    from xdist.scheduler import Scheduling  # type: ignore[import-untyped]
+    from xdist.workermanage import WorkerController  # type: ignore[import-untyped]
 
     from .engine import Engine
 
 PARK = "orchestrate-park"
+PARK_ID = f"::{PARK}"  # parented to the Session, whose nodeid is ""
 ROADMAP_SUFFIXES = (".yaml", ".yml")
 
 
@@ -127,21 +134,21 @@ class DagScheduling:
     def nodes(self) -> list[WorkerController]:
         """Every node the scheduler knows, whatever its collection."""
         if self.delegate is not None:
-            return self.delegate.nodes
+            return list(self.delegate.nodes)
         return list(self.node2running)
 
     @property
     def collection_is_completed(self) -> bool:
         """Whether every initial node has sent its collection."""
         if self.delegate is not None:
-            return self.delegate.collection_is_completed
+            return bool(self.delegate.collection_is_completed)
         return len(self.node2collection) >= self.numnodes
 
     @property
     def tests_finished(self) -> bool:
         """True once nothing is waiting, ready, running or crashed (or a stop left nothing running)."""
         if self.delegate is not None:
-            return self.delegate.tests_finished
+            return bool(self.delegate.tests_finished)
         if not self.collection_is_completed:
             return False
         if self.collection is None:
@@ -154,7 +161,7 @@ class DagScheduling:
     def has_pending(self) -> bool:
         """Whether items are still to run."""
         if self.delegate is not None:
-            return self.delegate.has_pending
+            return bool(self.delegate.has_pending)
         return self.collection is not None and self.unfinished > 0
 
     @property
@@ -166,31 +173,34 @@ class DagScheduling:
     def add_node(self, node: WorkerController) -> None:
         """A worker came up; it gets work once its collection is in."""
         if self.delegate is not None:
-            return self.delegate.add_node(node)
+            self.delegate.add_node(node)
+            return
         assert node not in self.node2running
         self.node2running[node] = None
 
     def add_node_collection(self, node: WorkerController, collection: Sequence[str]) -> None:
         """Keep a worker's collection; a late worker whose collection differs never gets work."""
         if self.delegate is not None:
-            return self.delegate.add_node_collection(node, collection)
+            self.delegate.add_node_collection(node, collection)
+            return
         assert node in self.node2running
         if self.collection is not None and list(collection) != self.collection:
-            from xdist.report import report_collection_diff
+            from xdist.report import report_collection_diff  # type: ignore[import-untyped]
 
             other = next(iter(self.node2collection), None)
             self.log(report_collection_diff(self.collection, collection,
                                             other.gateway.id if other else "?", node.gateway.id))
             return
         self.node2collection[node] = list(collection)
-        if PARK in collection and self.hooks.session is not None:
+        if PARK_ID in collection and self.hooks.session is not None:
             # The DSession counted the park item; the progress counter must end at 100%.
             self.hooks.session.testscollected = len(collection) - 1
 
     def mark_test_complete(self, node: WorkerController, item_index: int, duration: float = 0) -> None:
         """An item's reports are all in: release what waited for it, send more work."""
         if self.delegate is not None:
-            return self.delegate.mark_test_complete(node, item_index, duration)
+            self.delegate.mark_test_complete(node, item_index, duration)
+            return
         if item_index == self.park:
             return
         assert self.node2running.get(node) == item_index, (node, item_index)
@@ -201,24 +211,26 @@ class DagScheduling:
     def mark_test_pending(self, item: str) -> None:
         """Run a crashed item again (``pytest_handlecrashitem`` implementations ask for this)."""
         if self.delegate is not None:
-            return self.delegate.mark_test_pending(item)
-        assert self.collection is not None
+            self.delegate.mark_test_pending(item)
+            return
         slot = self.crashed.pop(item, None)
         if slot is None:
-            slot = self.collection.index(item)
+            return  # it finished: its dependents may already be running, so it cannot run again
         heapq.heappush(self.ready, (-self.priority[slot], slot))
         self._dispatch()
 
     def remove_pending_tests_from_node(self, node: WorkerController, indices: Sequence[int]) -> None:
         """Only for work stealing, which this scheduler never asks for."""
         if self.delegate is not None:
-            return self.delegate.remove_pending_tests_from_node(node, indices)
+            self.delegate.remove_pending_tests_from_node(node, indices)
+            return
         raise NotImplementedError
 
     def remove_node(self, node: WorkerController) -> str | None:
         """A worker finished or crashed; return the nodeid it was running, if any."""
         if self.delegate is not None:
-            return self.delegate.remove_node(node)
+            crashed: str | None = self.delegate.remove_node(node)
+            return crashed
         running = self.node2running.pop(node)  # KeyError for unknown nodes, as the DSession expects
         self.node2collection.pop(node, None)
         if running is None:
@@ -232,7 +244,8 @@ class DagScheduling:
     def schedule(self) -> None:
         """Build the graph on the first call; every call sends ready items to idle workers."""
         if self.delegate is not None:
-            return self.delegate.schedule()
+            self.delegate.schedule()
+            return
         assert self.collection_is_completed
         if self.collection is not None:
             self._dispatch()
@@ -241,7 +254,7 @@ class DagScheduling:
             self.aborted = True
             return
         collection = next(iter(self.node2collection.values()))
-        if PARK not in collection:
+        if PARK_ID not in collection:
             self._delegate_to_xdist()
             return
         self.collection = collection
@@ -297,7 +310,7 @@ class DagScheduling:
         for _ in collection:
             self._new_slot()
         index = {nodeid: i for i, nodeid in enumerate(collection)}
-        self.park = index[PARK]
+        self.park = index[PARK_ID]
         self.finished[self.park] = True
         self.unfinished = len(collection) - 1
         by_file: dict[str, list[int]] = {}
@@ -308,45 +321,49 @@ class DagScheduling:
         engine = self.engine
         for file_part, indices in by_file.items():
             loaded = self._load(file_part)
+            if loaded is not None:
+                engine.add_context(file_part, loaded[1])
+                unknown = {collection[i] for i in indices} - set(loaded[1].nodeids.values())
+                if unknown:
+                    self._warn(f"the roadmap {file_part} loaded on the xdist controller lacks {min(unknown)}")
+                    loaded = None
             if loaded is None:
                 # Workers order roadmap items topologically, so one at a time in their order is safe.
-                for before, after in zip(indices, indices[1:]):
+                for before, after in itertools.pairwise(indices):
                     self._edge(before, after)
                 continue
             path, ctx = loaded
-            engine.add_context(file_part, ctx)
             self.fail_fast = self.fail_fast or ctx.roadmap.settings.fail_fast
             slots = roadmap_slots(file_part, path, ctx)
             longest = ctx.graph.longest_path()
             node_slot: dict[str, int] = {}
             for node in ctx.graph.deps:
-                nodeid = ctx.nodeids.get(node)
-                if nodeid is not None and nodeid in index:
-                    slot = index[nodeid]
+                item = ctx.nodeids.get(node)
+                if item is not None and item in index:
+                    slot = index[item]
                     self.priority[slot] = longest[node]
-                    self.roadmap[slot] = slots[nodeid]
-                    engine.selected.add(nodeid)
+                    self.roadmap[slot] = slots[item]
+                    engine.selected.add(item)
                 else:
                     slot = self._new_slot()
                 node_slot[node] = slot
             for node, deps in ctx.graph.deps.items():
                 for dep in deps:
                     self._edge(node_slot[dep], node_slot[node])
-            unknown = set(indices) - set(self.roadmap)
-            if unknown:
-                self.log("items the controller's roadmap does not know:", sorted(collection[i] for i in unknown))
 
     def _load(self, file_part: str) -> tuple[Path, RoadmapContext] | None:
         """The roadmap a worker collected, loaded here with the same code; None if that fails."""
         path = (self.config.rootpath / file_part).resolve()
         try:
             return path, load_context(path, self.config, file_part)
-        except Exception as e:  # a controller that cannot load it must still run it, one by one
-            tr = self.config.pluginmanager.get_plugin("terminalreporter")
-            if tr is not None:
-                tr.write_line(f"orchestrate: cannot load {file_part} on the xdist controller ({e}); "
-                              "running its items one at a time")
+        except Exception as e:  # noqa: BLE001 - a controller that cannot load it must still run it, one by one
+            self._warn(f"cannot load {file_part} on the xdist controller ({e})")
             return None
+
+    def _warn(self, problem: str) -> None:
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write_line(f"orchestrate: {problem}; running its items one at a time, in the workers' order")
 
     def _same_collections(self) -> bool:
         """Whether every node collected the same items; otherwise report the difference."""
@@ -369,7 +386,11 @@ class DagScheduling:
         caller = self.config.pluginmanager.subset_hook_caller(
             "pytest_xdist_make_scheduler", remove_plugins=[self.hooks]
         )
-        delegate: Scheduling = caller(config=self.config, log=self.log)
+        delegate: Scheduling | None = caller(config=self.config, log=self.log)
+        if delegate is None:  # no DSession (only when driven by hand): xdist's default
+            from xdist.scheduler import LoadScheduling
+
+            delegate = LoadScheduling(self.config, self.log)
         for node in self.node2running:
             delegate.add_node(node)
         for node, collection in self.node2collection.items():
@@ -386,6 +407,8 @@ class DagScheduling:
         self._release(free)
 
     def _mark_finished(self, slot: int, free: list[int]) -> None:
+        if self.finished[slot]:
+            return
         self.finished[slot] = True
         if slot < len(self.collection or ()):
             self.unfinished -= 1
@@ -405,10 +428,10 @@ class DagScheduling:
             if slot < real:
                 info = self.roadmap.get(slot)
                 reason = self.engine.blocked_reason(info.context, info.node) if info is not None else None
-                if reason is None:
+                if info is None or reason is None:
                     heapq.heappush(self.ready, (-self.priority[slot], slot))
                     continue
-                self._report_blocked(info, reason)  # type: ignore[arg-type]
+                self._report_blocked(info, reason)
             more: list[int] = []
             self._mark_finished(slot, more)
             queue.extend(sorted(more))
@@ -480,12 +503,12 @@ class XdistHooks:
             return True
         return any(p.suffix in ROADMAP_SUFFIXES for p in config.stash.get(explicit_files_key, set()))
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
-                                      items: list[pytest.Item]) -> None:
-        # Last, after -k/-m/--group deselection, so nothing removes it; workers only.
-        if hasattr(config, "workerinput") and any(isinstance(item, RoadmapItem) for item in items):
-            items.append(ParkItem.from_parent(session, name=PARK))
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # Workers only, and after every collection_modifyitems (wrappers included: --lf deselects
+        # in one), so no selection can remove it; before xdist's impl sends the ids.
+        if hasattr(self.config, "workerinput") and any(isinstance(item, RoadmapItem) for item in session.items):
+            session.items.append(ParkItem.from_parent(session, name=PARK, nodeid=PARK_ID))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
