@@ -90,6 +90,34 @@ def _fold_template_digests(roadmap: Roadmap) -> None:
             roadmap.fingerprints[task.id] = fingerprint([roadmap.fingerprints[task.id], digest])
 
 
+@dataclass(frozen=True)
+class Labels:
+    """How an item names itself: in failures, as report properties (and JUnit), and as marks."""
+
+    describe: str
+    properties: tuple[tuple[str, str], ...]
+    marks: tuple[str, ...]
+
+
+def task_labels(phase: Phase, group: Group, task: TaskBase) -> Labels:
+    """A task's labels; the xdist controller builds the same ones without collecting."""
+    return Labels(
+        f"task {task.id} ({task.type}: {task.name})",
+        (("phase", phase.key), ("group", group.key), ("type", task.type), ("priority", task.priority)),
+        (phase.key, group.key, task.type, task.priority),
+    )
+
+
+def checkpoint_labels(phase: Phase, checkpoint: Checkpoint) -> Labels:
+    """A checkpoint's labels."""
+    priority = "high" if checkpoint.blocking else "medium"
+    return Labels(
+        f"checkpoint of {phase.key} ({checkpoint.name})",
+        (("phase", phase.key), ("group", ""), ("type", "checkpoint"), ("priority", priority)),
+        (phase.key, "checkpoint"),
+    )
+
+
 class RoadmapFile(pytest.File):
     """A roadmap YAML file."""
 
@@ -189,11 +217,13 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
     node: str  # the graph node name
     line: int
     phase: Phase
+    labels: Labels
 
-    def _base_properties(self, kind: str, priority: str, group: str) -> None:
-        self.user_properties.extend(
-            [("phase", self.phase.key), ("group", group), ("type", kind), ("priority", priority)]
-        )
+    def _label(self, labels: Labels) -> None:
+        self.labels = labels
+        for mark in labels.marks:
+            self.add_marker(mark)
+        self.user_properties.extend(labels.properties)
 
     def set_status(self, status: str, files: tuple[str, ...] = ()) -> None:
         """Record the outcome word, where reporting and JUnit read it."""
@@ -256,11 +286,11 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
 
     def describe(self) -> str:
         """How failure messages name this item."""
-        raise NotImplementedError
+        return self.labels.describe
 
     def own_keywords(self) -> tuple[str, ...]:
         """The keywords ``-k`` matches on, without walking the node tree (for reports built by hand)."""
-        return (self.name, self.roadmap_file.name, self.phase.key, *(m.name for m in self.own_markers))
+        return (self.name, self.roadmap_file.name, *self.labels.marks)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.line - 1, self.describe()
@@ -276,12 +306,7 @@ class TaskItem(RoadmapItem):
         self.phase = phase
         self.node = task.id
         self.line = self.context.roadmap.task_lines.get(task.id, phase.line)
-        for mark in (phase.key, group.key, task.type, task.priority):
-            self.add_marker(mark)
-        self._base_properties(task.type, task.priority, group.key)
-
-    def describe(self) -> str:
-        return f"task {self.task.id} ({self.task.type}: {self.task.name})"
+        self._label(task_labels(phase, group, task))
 
     def __repr__(self) -> str:
         t = self.task
@@ -346,12 +371,7 @@ class CheckpointItem(RoadmapItem):
         self.checkpoint = checkpoint
         self.node = checkpoint_node(phase.key)
         self.line = checkpoint.line
-        for mark in (phase.key, "checkpoint"):
-            self.add_marker(mark)
-        self._base_properties("checkpoint", "high" if checkpoint.blocking else "medium", "")
-
-    def describe(self) -> str:
-        return f"checkpoint of {self.phase.key} ({self.checkpoint.name})"
+        self._label(checkpoint_labels(phase, checkpoint))
 
     def runtest(self) -> None:
         from .checks import run_checks

@@ -21,7 +21,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
-import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .collect import RoadmapContext, RoadmapItem, load_context
+from .collect import Labels, RoadmapContext, RoadmapItem, checkpoint_labels, load_context, task_labels
+from .engine import log_skip
+from .graph import checkpoint_node
 
 if TYPE_CHECKING:
     from xdist.remote import Producer  # type: ignore[import-untyped]
@@ -63,35 +64,28 @@ class RoadmapSlot:
     node: str
     path: Path
     line: int  # 1-based, in the roadmap file
-    describe: str
-    properties: tuple[tuple[str, str], ...]
-    keywords: tuple[str, ...]
+    labels: Labels
+
+    @property
+    def properties(self) -> tuple[tuple[str, str], ...]:
+        """The report properties a worker's item would carry."""
+        return self.labels.properties
 
 
 def roadmap_slots(file_part: str, path: Path, ctx: RoadmapContext) -> dict[str, RoadmapSlot]:
-    """Each roadmap item's report data, rebuilt from the roadmap the way ``collect.py`` builds it."""
+    """Each roadmap item's report data, labelled by the same functions ``collect.py`` uses."""
     out: dict[str, RoadmapSlot] = {}
-    basename = file_part.rsplit("/", 1)[-1]
     for phase in ctx.roadmap.phases:
         for group in phase.groups:
             for task in group.tasks:
                 nodeid = ctx.nodeids[task.id]
-                out[nodeid] = RoadmapSlot(
-                    nodeid, ctx, task.id, path, ctx.roadmap.task_lines.get(task.id, phase.line),
-                    f"task {task.id} ({task.type}: {task.name})",
-                    (("phase", phase.key), ("group", group.key), ("type", task.type), ("priority", task.priority)),
-                    (task.id, group.key, phase.key, basename, task.type, task.priority),
-                )
+                line = ctx.roadmap.task_lines.get(task.id, phase.line)
+                out[nodeid] = RoadmapSlot(nodeid, ctx, task.id, path, line, task_labels(phase, group, task))
         if phase.checkpoint is not None:
-            cp = phase.checkpoint
-            node = f"{phase.key}::checkpoint"
+            node = checkpoint_node(phase.key)
             nodeid = ctx.nodeids[node]
-            out[nodeid] = RoadmapSlot(
-                nodeid, ctx, node, path, cp.line, f"checkpoint of {phase.key} ({cp.name})",
-                (("phase", phase.key), ("group", ""), ("type", "checkpoint"),
-                 ("priority", "high" if cp.blocking else "medium")),
-                ("checkpoint", phase.key, basename),
-            )
+            out[nodeid] = RoadmapSlot(nodeid, ctx, node, path, phase.checkpoint.line,
+                                      checkpoint_labels(phase, phase.checkpoint))
     return out
 
 
@@ -451,21 +445,12 @@ class DagScheduling:
 
     def _report_blocked(self, info: RoadmapSlot, reason: str) -> None:
         """The skip reports a worker would have sent, so -v, -rs, JUnit and the cascade all see it."""
-        hook = self.config.hook
-        rel = info.nodeid.split("::", 1)[0]
-        location = (rel, info.line - 1, info.describe)
-        properties = [*info.properties, ("fingerprint", info.context.fingerprint(info.node)), ("status", "blocked")]
-        keywords = dict.fromkeys((*info.keywords, info.nodeid.rsplit("::", 1)[-1]), 1)
-        now = time.time()
-        common: dict[str, Any] = {"location": location, "keywords": keywords, "user_properties": properties,
-                                  "start": now, "stop": now}
-        hook.pytest_runtest_logstart(nodeid=info.nodeid, location=location)
-        longrepr = (os.fspath(info.path), info.line, f"Skipped: blocked: {reason}")
-        hook.pytest_runtest_logreport(report=pytest.TestReport(
-            info.nodeid, outcome="skipped", longrepr=longrepr, when="setup", **common))
-        hook.pytest_runtest_logreport(report=pytest.TestReport(
-            info.nodeid, outcome="passed", longrepr=None, when="teardown", **common))
-        hook.pytest_runtest_logfinish(nodeid=info.nodeid, location=location)
+        rel, _, name = info.nodeid.partition("::")
+        properties: list[tuple[str, object]] = [
+            *info.properties, ("fingerprint", info.context.fingerprint(info.node)), ("status", "blocked")]
+        log_skip(self.config, info.nodeid, (rel, info.line - 1, info.labels.describe),
+                 (os.fspath(info.path), info.line), f"blocked: {reason}", properties,
+                 (info.nodeid.rsplit("::", 1)[-1], rel.rsplit("/", 1)[-1], *info.labels.marks))
 
 
 class XdistHooks:

@@ -485,8 +485,10 @@ def test_last_failed_keeps_the_dag_scheduler(pytester: pytest.Pytester, roadmap,
 @pytest.mark.parametrize("args", [("-n", "2", "--sequential"), ("-n", "0"), ("-p", "no:xdist")],
                          ids=["sequential", "n0", "no-xdist"])
 def test_sequential_and_n0_run_everything_in_one_process(
-    pytester: pytest.Pytester, roadmap, recorder: Path, args: tuple[str, ...]
+    pytester: pytest.Pytester, roadmap, recorder: Path, args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # When this suite itself runs under xdist, the variable is inherited from our own worker.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     where = f"echo ${{PYTEST_XDIST_WORKER:-main}} >> {recorder}.where"
     roadmap(CASCADE.replace('run: "true"', f'run: "{where}"'))
     result = run(pytester, "--all", "-v", *args)
