@@ -21,6 +21,23 @@ def roadmap(pytester: pytest.Pytester):
     return write
 
 
+@pytest.fixture
+def write_type(pytester: pytest.Pytester) -> None:
+    """A task type ``write``, registered from a conftest as users would: it writes ``params.files``
+    (``{path: text}``) through the workspace."""
+    pytester.makeconftest("""
+        from pytest_orchestrate import Result
+
+        def write(task, workspace, settings):
+            for path, text in task.params["files"].items():
+                workspace.write_text(path, text)
+            return Result.from_workspace(workspace)
+
+        def pytest_orchestrate_register_task_types(registry):
+            registry.add("write", write)
+    """)
+
+
 def command_task(tid: str, script: str = "true", **extra: str) -> str:
     """One ``command`` task as YAML lines (indented for a group's task list)."""
     lines = [f'- id: "{tid}"', f'  name: "task {tid}"', "  type: command", f"  run: {script!r}"]

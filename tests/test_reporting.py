@@ -100,18 +100,7 @@ def test_junit_carries_task_properties(pytester: pytest.Pytester, roadmap) -> No
     assert skipped is not None and "blocked: 1.2 failed" in (skipped.get("message") or "")
 
 
-def test_junit_lists_changed_files(pytester: pytest.Pytester, roadmap) -> None:
-    pytester.makeconftest("""
-        from pytest_orchestrate import Result
-
-        def write(task, workspace, settings):
-            workspace.write_text("a.txt", "a\\n")
-            workspace.write_text("b/c.txt", "c\\n")
-            return Result.from_workspace(workspace)
-
-        def pytest_orchestrate_register_task_types(registry):
-            registry.add("write", write)
-    """)
+def test_junit_lists_changed_files(pytester: pytest.Pytester, roadmap, write_type) -> None:
     roadmap("""
     phase_1:
       name: One
@@ -119,7 +108,7 @@ def test_junit_lists_changed_files(pytester: pytest.Pytester, roadmap) -> None:
         group_a:
           name: A
           tasks:
-            - {id: "1.1", name: write two files, type: write}
+            - {id: "1.1", name: write two files, type: write, params: {files: {a.txt: "a", b/c.txt: "c"}}}
     """)
     pytester.runpytest("--all", "--junitxml=out.xml")
     case = next(ET.parse(pytester.path / "out.xml").getroot().iter("testcase"))
@@ -127,17 +116,7 @@ def test_junit_lists_changed_files(pytester: pytest.Pytester, roadmap) -> None:
     assert props["changed_files"] == "a.txt b/c.txt"
 
 
-def test_fail_on_changes_is_the_ci_gate(pytester: pytest.Pytester, roadmap) -> None:
-    pytester.makeconftest("""
-        from pytest_orchestrate import Result
-
-        def write(task, workspace, settings):
-            workspace.write_text("state.txt", "applied\\n")
-            return Result.from_workspace(workspace)
-
-        def pytest_orchestrate_register_task_types(registry):
-            registry.add("write", write)
-    """)
+def test_fail_on_changes_is_the_ci_gate(pytester: pytest.Pytester, roadmap, write_type) -> None:
     roadmap("""
     phase_1:
       name: One
@@ -145,7 +124,7 @@ def test_fail_on_changes_is_the_ci_gate(pytester: pytest.Pytester, roadmap) -> N
         group_a:
           name: A
           tasks:
-            - {id: "1.1", name: apply, type: write}
+            - {id: "1.1", name: apply, type: write, params: {files: {state.txt: "applied"}}}
             - {id: "1.2", name: a command, type: command, run: "true"}
     """)
     result = pytester.runpytest("--all", "--dry-run", "--fail-on-changes")

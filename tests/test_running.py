@@ -230,17 +230,7 @@ def test_command_tasks(pytester: pytest.Pytester, roadmap) -> None:
     assert (pytester.path / "sub" / "where.txt").read_text().split() == [str(pytester.path / "sub"), "hi"]
 
 
-def test_dry_run_writes_nothing_and_runs_nothing(pytester: pytest.Pytester, roadmap) -> None:
-    pytester.makeconftest("""
-        from pytest_orchestrate import Result
-
-        def write(task, workspace, settings):
-            workspace.write_text("notes.txt", "new line\\n")
-            return Result.from_workspace(workspace)
-
-        def pytest_orchestrate_register_task_types(registry):
-            registry.add("write", write)
-    """)
+def test_dry_run_writes_nothing_and_runs_nothing(pytester: pytest.Pytester, roadmap, write_type) -> None:
     (pytester.path / "notes.txt").write_text("old line\n")
     roadmap("""
     phase_1:
@@ -249,7 +239,7 @@ def test_dry_run_writes_nothing_and_runs_nothing(pytester: pytest.Pytester, road
         group_a:
           name: A
           tasks:
-            - {id: "1.1", name: edit notes, type: write}
+            - {id: "1.1", name: edit notes, type: write, params: {files: {notes.txt: "new line\\n"}}}
             - {id: "1.2", name: side effect, type: command, run: "touch ran.txt"}
     """)
     result = pytester.runpytest("--all", "--dry-run", "-v")
