@@ -163,7 +163,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RoadmapFil
     return None
 
 
-@pytest.hookimpl(optionalhook=True)
+@pytest.hookimpl(optionalhook=True, tryfirst=True)  # before xdist's own CPU count
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto`` means the roadmap's ``max_parallel_tasks`` when a roadmap is being run."""
     if not activated(config):
