@@ -210,7 +210,7 @@ class _Loader:
             self.error(line, f"{where} must be a mapping of keys to values, not {type(raw).__name__}; indent its keys under it")
             return None
         try:
-            return model.model_validate(_plain(raw))
+            return model.model_validate(raw)
         except ValidationError as e:
             for err in e.errors():
                 self.error(_locate(node if node is not None else raw, tuple(err["loc"]), line),
@@ -350,7 +350,7 @@ class _Loader:
                              "give each task its own id")
             return None
         self.task_lines[task.id] = line
-        self.fingerprints[task.id] = fingerprint(_plain(raw))
+        self.fingerprints[task.id] = fingerprint(raw)
         return task
 
     def _checkpoint(self, raw: Any, where: str, line: int) -> Checkpoint | None:
@@ -417,12 +417,3 @@ def missing_files(roadmap: Roadmap) -> list[RoadmapError]:
                     "fix the path, or pass --project-root",
                 ))
     return errors
-
-
-def _plain(node: Any) -> Any:
-    """Round-trip containers to plain dicts and lists (pydantic and hashing want plain data)."""
-    if isinstance(node, Mapping):
-        return {str(k) if not isinstance(k, (str, int)) else k: _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
