@@ -41,6 +41,7 @@ class RoadmapContext:
     graph: Graph
     rid: str
     nodeids: dict[str, str] = field(default_factory=dict)  # graph node -> pytest nodeid
+    missing_templates: list[RoadmapError] = field(default_factory=list)
 
     def fingerprint(self, node: str) -> str:
         """A task's definition hash; a checkpoint's covers its own definition and its phase's tasks."""
@@ -74,20 +75,34 @@ def load_context(path: Path, config: pytest.Config, display: str) -> RoadmapCont
             f"dependency cycle: {e} (each waits for the next); remove one of these depends_on, "
             "or reorder a sequential group",
         )]) from e
-    _fold_template_digests(roadmap)
-    return RoadmapContext(roadmap, graph, roadmap_key(display))
+    context = RoadmapContext(roadmap, graph, roadmap_key(display))
+    context.missing_templates = _fold_template_digests(roadmap)
+    return context
 
 
-def _fold_template_digests(roadmap: Roadmap) -> None:
-    """A task that renders a template is redone when the template changes, not only its YAML."""
+def _fold_template_digests(roadmap: Roadmap) -> list[RoadmapError]:
+    """A task that renders a template is redone when the template changes, not only its YAML.
+
+    Returns the tasks whose template cannot be found, for ``validate`` to report.
+    """
     from .render import template_digest, template_dirs  # jinja2 only loads when a roadmap does
 
     search = template_dirs(roadmap.path)
+    missing = []
     for task in roadmap.tasks():
         name = getattr(task, "template", None)
-        digest = template_digest(name, search) if isinstance(name, str) else None
-        if digest is not None:
+        if not isinstance(name, str):
+            continue
+        digest = template_digest(name, search)
+        if digest is None:
+            missing.append(RoadmapError(
+                roadmap.display, roadmap.task_lines.get(task.id),
+                f"task {task.id}: template '{name}' not found in {', '.join(str(d) for d in search)}; "
+                "fix the name, or add it to a templates/ folder beside the roadmap",
+            ))
+        else:
             roadmap.fingerprints[task.id] = fingerprint([roadmap.fingerprints[task.id], digest])
+    return missing
 
 
 @dataclass(frozen=True)
@@ -129,7 +144,7 @@ class RoadmapFile(pytest.File):
         try:
             self.context = load_context(self.path, self.config, self.nodeid)
             if self.config.getoption("orchestrate_validate"):
-                missing = missing_files(self.context.roadmap)
+                missing = missing_files(self.context.roadmap) + self.context.missing_templates
                 if missing:
                     raise RoadmapInvalid(missing)
         except RoadmapInvalid as e:

@@ -464,7 +464,9 @@ class XdistHooks:
     def pytest_configure(self, config: pytest.Config) -> None:
         # Registered during our tryfirst pytest_configure, so this runs before xdist's (trylast)
         # decides whether to start a distributed session.
-        if config.getoption("orchestrate_sequential") and not hasattr(config, "workerinput"):
+        # --orchestrate-status reads the roadmap in this process and runs nothing: no workers either.
+        one_process = config.getoption("orchestrate_sequential") or config.getoption("orchestrate_status")
+        if one_process and not hasattr(config, "workerinput"):
             config.option.dist = "no"
             config.option.numprocesses = 0
             config.option.tx = []

@@ -73,6 +73,15 @@ def test_status_prints_progress_and_runs_nothing(pytester: pytest.Pytester, road
     ])
 
 
+def test_status_runs_nothing_even_with_workers_asked_for(pytester: pytest.Pytester, roadmap) -> None:
+    pytest.importorskip("xdist")
+    roadmap(ROADMAP)
+    result = pytester.runpytest("--orchestrate-status", "-n", "2")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["current phase: phase_1 (One)"])
+    result.stdout.no_fnmatch_line("created: *workers*")
+
+
 def test_status_shows_a_group_in_progress(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(ROADMAP)
     pytester.runpytest("--phase", "1")

@@ -186,3 +186,10 @@ def test_validate_reports_missing_targets(pytester: pytest.Pytester, roadmap) ->
     result.stdout.no_fnmatch_line("*task 1.1*")
     result.stdout.no_fnmatch_line("*Traceback*")
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_validate_reports_missing_templates(pytester: pytest.Pytester, roadmap) -> None:
+    roadmap(_tasks('- {id: "1.1", name: x, type: file_generation, template: nope.ts.j2, output: a.ts}'))
+    result = pytester.runpytest("--all", "--collect-only", "--orchestrate-validate")
+    result.stdout.fnmatch_lines(["config/phases.yaml:7: task 1.1: template 'nope.ts.j2' not found in *"])
+    assert result.ret == pytest.ExitCode.INTERRUPTED
