@@ -255,6 +255,8 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
         reason = self.engine.blocked_reason(self.context, self.node)
         if reason:
             self.skip("blocked", f"blocked: {reason}")
+        # Engine.pytest_runtest_protocol reports done items without setup; this covers a plugin
+        # whose own runtest_protocol runs first.
         record = self.engine.done_record(self.context, self.node)
         if record is not None:
             self.skip("done", f"done {short_stamp(record.finished)}")

@@ -115,10 +115,8 @@ class Engine:
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
-        if self.contexts and any(c.roadmap.settings.fail_fast for c in self.contexts.values()):
-            # fail_fast: true in the roadmap behaves like -x.
-            if not config.option.maxfail:
-                config.option.maxfail = 1
+        if any(c.roadmap.settings.fail_fast for c in self.contexts.values()) and not config.option.maxfail:
+            config.option.maxfail = 1  # fail_fast: true in the roadmap behaves like -x
 
     def order(self, items: list[pytest.Item]) -> None:
         """Sort roadmap items topologically inside the slots they occupy; other tests stay put."""
