@@ -7,10 +7,15 @@ safety hold for every task type, including ones other packages add.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from filelock import FileLock
 
 from .errors import TaskFailed
 from .paths import resolve_inside
@@ -41,6 +46,21 @@ class Workspace:
     def exists(self, rel: str) -> bool:
         """Whether ``rel`` exists inside the project."""
         return self.path(rel).exists()
+
+    @contextmanager
+    def locked(self, rel: str) -> Iterator[Path]:
+        """Hold an inter-process lock on ``rel`` while reading, editing and writing it.
+
+        The graph already keeps declared writers of one file apart; this also covers writers it
+        cannot see (a plugin type that declares no ``writes``) across xdist workers. The lock file
+        lives in the temp folder, never in the project.
+        """
+        path = self.path(rel)
+        folder = Path(tempfile.gettempdir()) / "pytest-orchestrate-locks"
+        folder.mkdir(exist_ok=True)
+        name = hashlib.sha256(os.fsencode(path)).hexdigest()[:32]
+        with FileLock(folder / f"{name}.lock"):
+            yield path
 
     def read_text(self, rel: str) -> str:
         """Read a file exactly: no newline translation, so CRLF files stay CRLF."""

@@ -59,3 +59,26 @@ def test_dotdot_that_stays_inside_is_fine(tmp_path: Path) -> None:
     ws = Workspace(tmp_path)
     assert ws.write_text("a/../b.txt", "x") is not None
     assert (tmp_path / "b.txt").read_text() == "x"
+
+
+def _increment(root: str, times: int) -> None:
+    ws = Workspace(Path(root))
+    for _ in range(times):
+        with ws.locked("counter.txt"):
+            value = int(ws.read_text("counter.txt"))
+            ws.write_text("counter.txt", f"{value + 1}\n")
+
+
+def test_locked_read_modify_write_loses_no_update_across_processes(tmp_path: Path) -> None:
+    import multiprocessing
+
+    (tmp_path / "counter.txt").write_text("0\n")
+    procs = [multiprocessing.get_context("spawn").Process(target=_increment, args=(str(tmp_path), 40))
+             for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert (tmp_path / "counter.txt").read_text() == "120\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counter.txt"]  # the lock lives elsewhere

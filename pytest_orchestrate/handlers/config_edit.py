@@ -19,6 +19,11 @@ from ..workspace import Workspace
 
 def edit_config(task: ConfigEditTask, workspace: Workspace, settings: Settings) -> Result:
     """Apply ``task.action`` to ``task.target``; OK when the file already says what it should."""
+    with workspace.locked(task.target):
+        return _edit(task, workspace)
+
+
+def _edit(task: ConfigEditTask, workspace: Workspace) -> Result:
     rel, action, params, root = task.target, task.action, task.params, workspace.root
     if not workspace.exists(rel):
         raise TaskFailed(f"{rel}: target not found in {root}; fix 'target' or pass --project-root")
