@@ -16,7 +16,7 @@ selection=("$@")
 [ ${#selection[@]} -eq 0 ] && selection=(--phase 1 --phase 4)
 cd "$here"
 # No cache: every run starts from a fresh copy, so there is nothing to resume.
-PYTEST_ADDOPTS="-p no:cacheprovider" orchestrate run "${selection[@]}" --project-root "$target" -v
+PYTEST_ADDOPTS="-p no:cacheprovider" orchestrate run "${selection[@]}" --project-root "$target" -v -rs
 
 echo
 echo "== the example's own test suite, after the roadmap =="
