@@ -38,14 +38,14 @@ def _letters(i: int) -> str:
     return out
 
 
-def pytest_seconds(cwd: Path, *args: str, repeat: int = 3) -> float:
+def pytest_seconds(cwd: Path, *args: str, repeat: int = 3, warm_up: bool = True) -> float:
     """Best wall-clock time of ``python -m pytest ARGS`` over ``repeat`` runs (exit code must be 0 or 5)."""
     best = float("inf")
     # As users run it: bytecode (and pytest's rewritten plugin modules) cached, so importing the
     # plugin is not re-measured on both sides of every ratio.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    # One untimed run first, so bytecode and caches are warm for every timed one.
-    subprocess.run([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True)
+    if warm_up:  # one untimed run first, so bytecode and caches are warm for every timed one
+        subprocess.run([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True)
     for _ in range(repeat):
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env,
