@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .collect import Labels, RoadmapContext, RoadmapItem, checkpoint_labels, load_context, task_labels
+from .roadmap import RoadmapInvalid
 from .engine import log_skip
 from .graph import checkpoint_node
 
@@ -453,6 +454,27 @@ class DagScheduling:
                  (info.nodeid.rsplit("::", 1)[-1], rel.rsplit("/", 1)[-1], *info.labels.marks))
 
 
+def check_selection_early(config: pytest.Config) -> None:
+    """Refuse ``--phase 9`` on the controller, before any worker starts.
+
+    Workers apply the selection while collecting; a usage error raised there would crash them
+    instead of printing a one-line error.
+    """
+    from .plugin import roadmap_path
+
+    if not (config.getoption("orchestrate_phases") or config.getoption("orchestrate_groups")):
+        return
+    path = roadmap_path(config)
+    if not path.is_file():
+        return  # plugin.pytest_configure says so, with what to do
+    try:
+        context = load_context(path, config, path.name)
+    except RoadmapInvalid:
+        return  # the workers report it as a collection error, with its lines
+    engine = config.pluginmanager.get_plugin("orchestrate-engine")
+    engine.selection.check_against([context])
+
+
 class XdistHooks:
     """xdist integration, registered only when xdist is installed."""
 
@@ -466,10 +488,14 @@ class XdistHooks:
         # decides whether to start a distributed session.
         # --orchestrate-status reads the roadmap in this process and runs nothing: no workers either.
         one_process = config.getoption("orchestrate_sequential") or config.getoption("orchestrate_status")
-        if one_process and not hasattr(config, "workerinput"):
+        if hasattr(config, "workerinput"):
+            return
+        if one_process:
             config.option.dist = "no"
             config.option.numprocesses = 0
             config.option.tx = []
+        elif config.getoption("dist", "no") != "no":
+            check_selection_early(config)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session

@@ -248,3 +248,13 @@ def test_disabled_plugin_collects_nothing(pytester: pytest.Pytester, roadmap) ->
     result = pytester.runpytest("-p", "no:orchestrate", "config/phases.yaml")
     result.stderr.fnmatch_lines(["ERROR: not found:*phases.yaml*"])
     assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+@pytest.mark.parametrize("args", [("--phase", "9"), ("--group", "z")])
+def test_bad_selection_under_xdist_is_a_usage_error_not_a_crash(pytester: pytest.Pytester, roadmap, args) -> None:
+    pytest.importorskip("xdist")
+    roadmap(THREE_PHASES)
+    result = pytester.runpytest(*args, "-n", "2")
+    result.stderr.fnmatch_lines(["ERROR: --* the roadmap has no *"])
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
