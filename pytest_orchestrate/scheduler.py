@@ -31,6 +31,7 @@ import pytest
 
 from .collect import Labels, RoadmapContext, RoadmapItem, checkpoint_labels, load_context, task_labels
 from .roadmap import RoadmapInvalid
+from .selection import Selection
 from .engine import log_skip
 from .graph import checkpoint_node
 
@@ -471,8 +472,7 @@ def check_selection_early(config: pytest.Config) -> None:
         context = load_context(path, config, path.name)
     except RoadmapInvalid:
         return  # the workers report it as a collection error, with its lines
-    engine = config.pluginmanager.get_plugin("orchestrate-engine")
-    engine.selection.check_against([context])
+    Selection.from_config(config).check_against([context])
 
 
 class XdistHooks:
