@@ -35,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     _selection(plan)
     _common(plan)
     plan.add_argument("--json", metavar="PATH", help="also write the plan as JSON ('-' for stdout)")
-    run = sub.add_parser("run", help="run phases, groups or everything")
+    run = sub.add_parser(
+        "run", help="run phases, groups or everything",
+        epilog="Any other option goes to pytest (-n 4, -x, --junitxml=FILE, -k EXPR, --redo, --confirm ID). "
+               "-p is --phase here, as in the original CLI; load or block pytest plugins with "
+               "PYTEST_ADDOPTS='-p no:NAME'.",
+    )
     _selection(run)
     _common(run)
     run.add_argument("--all", "-a", action="store_true", help="run every phase")
