@@ -459,8 +459,9 @@ def add_directory_thresholds(target: Target, params: Mapping[str, Any]) -> list[
     items = entries(thresholds)
     present = {dir_id(key) for item in items if item.type == "pair" and (key := pair_key(data, item))}
     new = [(key, metrics) for key, metrics in wanted.items() if dir_id(key) not in present]
+    raised = raise_thresholds(data, items, wanted) if params.get("ratchet") else []
     if not new:
-        return []
+        return raised
     spread = next((item for item in items if item.type == "spread_element"), None)
     if spread is not None:
         why = f"`coverageThreshold` spreads `{node_text(data, spread)}`, which may already set {new[0][0]}"
@@ -470,7 +471,32 @@ def add_directory_thresholds(target: Target, params: Mapping[str, Any]) -> list[
     objects = [v for v in values if v.type == "object"]
     expand = objects[-1].start_point.row != objects[-1].end_point.row if objects else None
     style = local_quote(data, thresholds, target.style)
-    return insert_items(data, thresholds, new, len(items), style, expand=expand)
+    return raised + insert_items(data, thresholds, new, len(items), style, expand=expand)
+
+
+def raise_thresholds(data: bytes, items: list[Any], wanted: Mapping[str, Mapping[str, float]]) -> list[Edit]:
+    """With ``ratchet: true``, lift existing numbers that are below the wanted ones; never lower one.
+
+    This is how a later phase moves the floors an earlier phase set towards the goal: only the
+    number literals change, so the entry's layout and comments stay as they are.
+    """
+    goals = {dir_id(key): metrics for key, metrics in wanted.items()}
+    edits: list[Edit] = []
+    for item in items:
+        key = pair_key(data, item) if item.type == "pair" else None
+        value = item.child_by_field_name("value") if key is not None else None
+        if key is None or value is None or value.type != "object" or dir_id(key) not in goals:
+            continue
+        for metric in entries(value):
+            name = pair_key(data, metric) if metric.type == "pair" else None
+            number = metric.child_by_field_name("value") if name is not None else None
+            goal = goals[dir_id(key)].get(name or "")
+            if number is None or number.type != "number" or goal is None:
+                continue
+            if float(node_text(data, number)) < goal:
+                text = str(int(goal)) if float(goal).is_integer() else str(goal)
+                edits.append((number.start_byte, number.end_byte, text.encode()))
+    return edits
 
 
 def wanted_thresholds(target: Target, params: Mapping[str, Any]) -> dict[str, dict[str, float]]:

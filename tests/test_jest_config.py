@@ -431,3 +431,31 @@ def test_other_object_literal_forms_are_found(filename: str, text: str, project:
         "  preset: 'ts-jest',\n", "  preset: 'ts-jest',\n  collectCoverageFrom: ['src/services/**/*.ts'],\n"
     )
     check_jest_config(edited, filename=filename, project_root=project)
+
+
+def test_ratchet_raises_floors_and_never_lowers_them(tmp_path: Path) -> None:
+    text = (
+        "module.exports = {\n"
+        "  coverageThreshold: {\n"
+        "    global: { lines: 20 },\n"
+        "    // services have tests already\n"
+        "    './src/services/': { branches: 30, functions: 95, lines: 45 },\n"
+        "  },\n"
+        "};\n"
+    )
+    params = {"thresholds": {"./src/services/": 80, "./src/routes/": 80}, "ratchet": True}
+    out = edit_jest_config(text, "add_directory_thresholds", params, filename="jest.config.js", project_root=tmp_path)
+    assert out.splitlines()[:5] == [
+        "module.exports = {",
+        "  coverageThreshold: {",
+        "    global: { lines: 20 },",
+        "    // services have tests already",
+        "    './src/services/': { branches: 80, functions: 95, lines: 80 },",
+    ]
+    assert "'./src/routes/': { branches: 80, functions: 80, lines: 80, statements: 80 }," in out
+    assert edit_jest_config(out, "add_directory_thresholds", params, filename="jest.config.js",
+                            project_root=tmp_path) is out
+    # Without ratchet, an existing entry is a human's number and stays.
+    kept = edit_jest_config(text, "add_directory_thresholds", {"thresholds": {"./src/services/": 80}},
+                            filename="jest.config.js", project_root=tmp_path)
+    assert kept is text
