@@ -18,10 +18,6 @@ class RoadmapError(OrchestrateError):
         super().__init__(f"{where}: {message}")
 
 
-class UnsafePathError(OrchestrateError):
-    """A path that would leave the project root (``..``, absolute, or an escaping symlink)."""
-
-
 class TaskFailed(OrchestrateError):
     """A task could not do its job; the message is shown to the user as is.
 
@@ -32,6 +28,10 @@ class TaskFailed(OrchestrateError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class UnsafePathError(TaskFailed):
+    """A path that would leave the project root (``..``, absolute, or an escaping symlink)."""
 
 
 class EditError(TaskFailed):

@@ -122,6 +122,10 @@ class TaskBase(Strict):
         """Project-relative files that must exist before the task runs (checked by validate)."""
         return ()
 
+    def paths(self) -> tuple[str, ...]:
+        """Every project path the task names; each must stay inside the project root."""
+        return (*self.writes(), *self.reads())
+
 
 class ConfigEditTask(TaskBase):
     """``config_edit``: a lossless edit of a Jest config, a workflow or another config file."""
@@ -190,6 +194,9 @@ class CommandTask(CommandSpec, TaskBase):
 
     def writes(self) -> tuple[str, ...]:
         return tuple(self.writes_files)
+
+    def paths(self) -> tuple[str, ...]:
+        return (*self.writes(), self.cwd)
 
 
 BUILTIN_TASK_MODELS: dict[str, type[TaskBase]] = {

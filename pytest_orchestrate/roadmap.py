@@ -339,11 +339,11 @@ class _Loader:
         task: TaskBase | None = self.validate(model, raw, where, line, raw)
         if task is None:
             return None
-        for rel in task.writes():
+        for rel in task.paths():
             try:
                 resolve_inside(root, rel)
             except UnsafePathError as e:
-                key = next((k for k in ("target", "output", "writes") if k in raw), "type")
+                key = next((k for k in ("target", "output", "source", "cwd", "writes") if k in raw), "type")
                 self.error(_line(raw, key, line), f"{where}: {e}; use a path inside the project root")
         if task.id in self.task_lines:
             self.error(line, f"duplicate task id '{task.id}' (first used at line {self.task_lines[task.id]}); "

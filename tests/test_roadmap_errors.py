@@ -193,3 +193,8 @@ def test_validate_reports_missing_templates(pytester: pytest.Pytester, roadmap) 
     result = pytester.runpytest("--all", "--collect-only", "--orchestrate-validate")
     result.stdout.fnmatch_lines(["config/phases.yaml:7: task 1.1: template 'nope.ts.j2' not found in *"])
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_command_cwd_outside_the_project_root(pytester: pytest.Pytester, roadmap) -> None:
+    roadmap(_tasks('- {id: "1.1", name: x, type: command, run: "true", cwd: ../..}'))
+    assert_collection_error(pytester, "config/phases.yaml:7: task 1.1: '../..' resolves outside the project root*")
