@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .errors import TaskFailed
-from .handlers.command import CommandFailed, run_command
-from .model import Checkpoint, CommandCheck, Settings
+from .handlers.command import run_command
+from .model import Checkpoint, Settings
 from .registry import Result
 from .workspace import Workspace
 
@@ -13,13 +13,13 @@ def run_checks(checkpoint: Checkpoint, workspace: Workspace, settings: Settings)
     """Run every check (not stopping at the first failure) and fail listing the ones that failed."""
     if workspace.dry_run:
         names = ", ".join(c.name for c in checkpoint.checks)
-        return Result.ok(f"would check: {names}")
+        return Result.would_run(f"would check: {names}")
     failures: list[str] = []
     passed: list[str] = []
     retryable = True
     for check in checkpoint.checks:
         try:
-            _run_check(check, workspace, settings)
+            run_command(check, workspace, check.timeout_minutes or settings.timeout_minutes)
             passed.append(f"✓ {check.name}")
         except TaskFailed as e:
             retryable = retryable and e.retryable
@@ -27,10 +27,3 @@ def run_checks(checkpoint: Checkpoint, workspace: Workspace, settings: Settings)
     if failures:
         raise TaskFailed("\n".join(passed + failures), retryable=retryable)
     return Result.ok("\n".join(passed))
-
-
-def _run_check(check: CommandCheck, workspace: Workspace, settings: Settings) -> None:
-    try:
-        run_command(check, workspace, check.timeout_minutes or settings.timeout_minutes)
-    except CommandFailed:
-        raise

@@ -289,6 +289,11 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
                 self.set_status("failed")
                 raise
 
+    def workspace(self) -> Workspace:
+        """A fresh workspace on the project root, honouring ``--dry-run``."""
+        roadmap = self.context.roadmap
+        return Workspace(roadmap.project_root, dry_run=self.engine.dry_run, roadmap_path=roadmap.path)
+
     def should_retry(self, error: TaskFailed) -> bool:
         """Only retryable failures, and for commands only the exit codes ``retry_on`` names."""
         return error.retryable
@@ -338,19 +343,16 @@ class TaskItem(RoadmapItem):
             self.set_status("failed")
             raise TaskFailed(f"no handler for type {self.task.type} is installed")
         settings = self.context.roadmap.settings
-        dry_run = bool(self.config.getoption("orchestrate_dry_run"))
 
         def attempt() -> Result:
-            workspace = Workspace(self.context.roadmap.project_root, dry_run=dry_run,
-                                  roadmap_path=self.context.roadmap.path)
-            return handler(self.task, workspace, settings)
+            return handler(self.task, self.workspace(), settings)
 
         retries = self.task.retry_attempts if self.task.retry_attempts is not None else settings.retry_attempts
         try:
             result = self.run_with_retries(attempt, retries)
         except ConfirmationNeeded as request:
             result = self.confirm(str(request))
-        status = "would_change" if dry_run and result.status == "changed" else result.status
+        status = "would_change" if self.engine.dry_run and result.status == "changed" else result.status
         self.set_status(status, tuple(c.path for c in result.changes))
         if result.message:
             self.add_report_section("call", MESSAGE_SECTION, result.message)
@@ -393,12 +395,10 @@ class CheckpointItem(RoadmapItem):
     def runtest(self) -> None:
         from .checks import run_checks
 
-        dry_run = bool(self.config.getoption("orchestrate_dry_run"))
-        workspace = Workspace(self.context.roadmap.project_root, dry_run=dry_run)
         settings = self.context.roadmap.settings
-        retries = settings.retry_attempts
-        result = self.run_with_retries(lambda: run_checks(self.checkpoint, workspace, settings), retries)
-        self.set_status("would_change" if dry_run else "ok")
+        result = self.run_with_retries(lambda: run_checks(self.checkpoint, self.workspace(), settings),
+                                       settings.retry_attempts)
+        self.set_status(result.status)
         if result.message:
             self.add_report_section("call", MESSAGE_SECTION, result.message)
 

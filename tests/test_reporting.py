@@ -144,6 +144,27 @@ def test_fail_on_changes_is_the_ci_gate(pytester: pytest.Pytester, roadmap, writ
     assert result.ret == pytest.ExitCode.OK
 
 
+def test_a_checkpoint_in_a_dry_run_would_run_and_does_not_trip_the_gate(pytester: pytest.Pytester, roadmap,
+                                                                         write_type) -> None:
+    roadmap("""
+    phase_1:
+      name: One
+      groups:
+        group_a:
+          name: A
+          tasks:
+            - {id: "1.1", name: apply, type: write, params: {files: {state.txt: "applied"}}}
+      checkpoint:
+        name: Applied
+        checks:
+          - {name: state exists, type: command, run: "test -f state.txt"}
+    """)
+    (pytester.path / "state.txt").write_text("applied")
+    result = pytester.runpytest("--all", "--dry-run", "--fail-on-changes", "-v")
+    result.stdout.fnmatch_lines(["*::1.1 OK*", "*::phase_1::checkpoint WOULD RUN*"])
+    assert result.ret == pytest.ExitCode.OK
+
+
 def test_short_failure_report_and_long_traceback_on_request(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(ROADMAP)
     result = pytester.runpytest("--phase", "1")
