@@ -49,7 +49,7 @@ def status_table(ctx: RoadmapContext, state: ResumeState) -> list[str]:
         groups = []
         done_total = [0, 0]
         for group in phase.groups:
-            done = sum(1 for t in group.tasks if _is_done(state, ctx, t.id))
+            done = sum(1 for t in group.tasks if state.current(ctx.rid, t.id, ctx.fingerprint(t.id)))
             done_total[0] += done
             done_total[1] += len(group.tasks)
             word = "completed" if done == len(group.tasks) else "in progress" if done else "not started"
@@ -64,12 +64,6 @@ def status_table(ctx: RoadmapContext, state: ResumeState) -> list[str]:
     lines += _table(["phase", "name", "done", "groups", "last checkpoint"], rows)
     lines.append(f"current phase: {current.key} ({current.name})" if current else "current phase: none (all phases completed)")
     return lines
-
-
-def _is_done(state: ResumeState, ctx: RoadmapContext, task_id: str) -> bool:
-    """Recorded done as currently defined (``--redo`` does not change what status reports)."""
-    record = state.record(ctx.rid, task_id)
-    return record is not None and record.fingerprint == ctx.fingerprint(task_id)
 
 
 def _phase_number(key: str) -> int:

@@ -128,12 +128,14 @@ class ResumeState:
                 continue  # damaged by hand or by a crash: that one task is forgotten, nothing else
             self._records[(rid, entry.name[: -len(".json")])] = Record.parse(raw)
 
-    def done(self, rid: str, node: str, fingerprint: str) -> Record | None:
-        """The record if the task is done *as currently defined*, unless ``--redo``."""
-        if self.redo:
-            return None
+    def current(self, rid: str, node: str, fingerprint: str) -> Record | None:
+        """The record if the task was finished *as currently defined* (``status`` reads this)."""
         rec = self.record(rid, node)
         return rec if rec is not None and rec.fingerprint == fingerprint else None
+
+    def done(self, rid: str, node: str, fingerprint: str) -> Record | None:
+        """The record that lets a run skip the task: current, and no ``--redo``."""
+        return None if self.redo else self.current(rid, node, fingerprint)
 
     def save(self, rid: str, node: str, record: Record) -> None:
         """Record a finished task now (controller only)."""
