@@ -51,6 +51,15 @@ class Outcome:
     cause: str = ""
 
 
+@dataclass(frozen=True)
+class Unmet:
+    """A dependency that is not satisfied: what to tell the user, and whether it simply never ran
+    (not selected, not done before), as opposed to having failed or been blocked itself."""
+
+    reason: str
+    not_run: bool = False
+
+
 def report_properties(report: pytest.TestReport) -> dict[str, Any]:
     """A report's user properties as a dict (the last value of a repeated name wins)."""
     return dict(getattr(report, "user_properties", ()))  # CollectReports have none
@@ -75,7 +84,7 @@ class Engine:
         self.contexts: dict[str, RoadmapContext] = {}  # by roadmap file nodeid
         self.selected: set[str] = set()
         self.outcomes: dict[str, Outcome] = {}
-        self._barriers: dict[tuple[str, str], str | None] = {}
+        self._barriers: dict[tuple[str, str], Unmet | None] = {}
         self.diffs: list[tuple[str, str]] = []
         self.messages: list[tuple[str, str]] = []
         self.statuses: dict[str, str] = {}
@@ -165,12 +174,12 @@ class Engine:
     def blocked_reason(self, ctx: RoadmapContext, node: str) -> str | None:
         """Why ``node`` may not run now (naming the dependency at fault), or None."""
         for dep in ctx.graph.deps[node]:
-            reason = self._unmet(ctx, dep)
-            if reason:
-                return reason
+            unmet = self._unmet(ctx, dep)
+            if unmet is not None:
+                return unmet.reason
         return None
 
-    def _unmet(self, ctx: RoadmapContext, dep: str) -> str | None:
+    def _unmet(self, ctx: RoadmapContext, dep: str) -> Unmet | None:
         graph = ctx.graph
         if graph.kind[dep] == BARRIER:
             key = (ctx.rid, dep)
@@ -180,27 +189,27 @@ class Engine:
         nodeid = ctx.nodeids[dep]
         outcome = self.outcomes.get(nodeid)
         if outcome is not None:
-            return None if outcome.ok else outcome.cause
+            return None if outcome.ok else Unmet(outcome.cause)
         # Selected but not seen here: under xdist it ran on another worker, and the scheduler
         # only sends an item once everything it waits for has passed.
         if nodeid in self.selected or self.done_record(ctx, dep) is not None:
             return None
         phase = graph.phase[dep]
         what = f"{phase} checkpoint" if graph.kind[dep] == CHECKPOINT else dep
-        return f"{what} not done (run pytest --phase {phase.removeprefix('phase_')})"
+        return Unmet(f"{what} not done (run pytest --phase {phase.removeprefix('phase_')})", not_run=True)
 
-    def _unmet_barrier(self, ctx: RoadmapContext, barrier: str) -> str | None:
+    def _unmet_barrier(self, ctx: RoadmapContext, barrier: str) -> Unmet | None:
         """A barrier holds until each of its members has passed (or was done in an earlier run)."""
         for member in ctx.graph.deps[barrier]:
-            reason = self._unmet(ctx, member)
-            if reason is None:
+            unmet = self._unmet(ctx, member)
+            if unmet is None:
                 continue
-            if reason.endswith(")") and " not done (run " in reason:
+            if unmet.not_run:
                 # Name the phase or group the user asked to wait for, with the command that fixes it.
                 hint = (f"--group {barrier.removeprefix('group_')}" if barrier.startswith("group_")
                         else f"--phase {barrier.removeprefix('phase_')}")
-                return f"{barrier} not done (run pytest {hint})"
-            return reason
+                return Unmet(f"{barrier} not done (run pytest {hint})", not_run=True)
+            return unmet
         return None
 
     def done_record(self, ctx: RoadmapContext, node: str) -> Record | None:

@@ -342,3 +342,21 @@ def test_fail_fast_setting_stops_the_run(pytester: pytest.Pytester, roadmap) -> 
     roadmap("orchestrator:\n  settings:\n    fail_fast: true\n" + FAILING.replace('type: command, run: "true"}\n    group_b', 'type: command, run: "true"}\n    group_b'))
     result = pytester.runpytest("--all")
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
+
+
+def test_a_blocked_reason_keeps_its_root_cause_through_later_phases(pytester: pytest.Pytester, roadmap) -> None:
+    roadmap(FAILING.replace("exit 3", "exit 0") + """
+phase_3:
+  name: Three
+  groups:
+    group_d:
+      name: D
+      tasks:
+        - {id: "3.1", name: last, type: command, run: "true"}
+""")
+    result = pytester.runpytest("--phase", "2", "--phase", "3", "-rs")
+    result.stdout.fnmatch_lines([
+        "* config/phases.yaml:23: blocked: phase_1 not done (run pytest --phase 1)",
+        "* config/phases.yaml:*: blocked: phase_1 not done (run pytest --phase 1)",
+    ])
+    result.stdout.no_fnmatch_line("*phase_2 not done*")
