@@ -13,7 +13,7 @@ import pytest
 from . import hookspec
 from .collect import RoadmapFile
 from .engine import Engine
-from .handlers import BuiltinTaskTypes
+from .handlers import register_builtin_types
 from .model import BUILTIN_TASK_MODELS, PRIORITIES
 from .registry import TaskTypes
 from .selection import group_letter, phase_number
@@ -94,6 +94,16 @@ def project_root_override(config: pytest.Config) -> Path | None:
     return None
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_orchestrate_register_task_types(registry: TaskTypes) -> None:
+    """The built-in types, through the same hook as everyone else's.
+
+    A module-level hook of this entry-point plugin, so they are there whenever the registry is
+    first built, even as early as ``-n auto`` asks for the roadmap's settings.
+    """
+    register_builtin_types(registry)
+
+
 def task_types(config: pytest.Config) -> TaskTypes:
     """The task types, asked of every plugin and conftest once, at first use."""
     registry = config.stash.get(registry_key, None)
@@ -111,7 +121,6 @@ def activated(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.pluginmanager.register(BuiltinTaskTypes(), "orchestrate-builtin-types")
     config.pluginmanager.register(Engine(config), ENGINE)
     if config.pluginmanager.hasplugin("xdist"):
         from .scheduler import XdistHooks  # imports xdist, so only when it is installed

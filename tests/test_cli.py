@@ -102,3 +102,10 @@ def test_n_auto_uses_max_parallel_tasks(pytester: pytest.Pytester, roadmap) -> N
     roadmap("orchestrator:\n  settings:\n    max_parallel_tasks: 3\n" + ROADMAP)
     result = pytester.runpytest("--all", "-n", "auto")
     result.stdout.fnmatch_lines(["*3 workers*"])
+
+
+def test_n_auto_with_sequential_still_has_the_built_in_types(pytester: pytest.Pytester, roadmap) -> None:
+    pytest.importorskip("xdist")
+    roadmap(ROADMAP)
+    # -n auto reads the roadmap before pytest_configure; the task types built then must be complete.
+    pytester.runpytest("--all", "-n", "auto", "--sequential").assert_outcomes(passed=1)
