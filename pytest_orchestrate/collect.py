@@ -6,6 +6,7 @@ No YAML parsing and no cache access here: ``roadmap.py`` loads, ``engine.py`` de
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -51,8 +52,27 @@ class RoadmapContext:
         return fingerprint([repr(phase.checkpoint)] + [self.roadmap.fingerprints[t.id] for t in phase.tasks()])
 
 
+contexts_key = pytest.StashKey[dict[tuple[Path, str], RoadmapContext]]()
+
+
 def load_context(path: Path, config: pytest.Config, display: str) -> RoadmapContext:
-    """Load and validate a roadmap and its graph; raise ``RoadmapInvalid`` with every problem."""
+    """Load and validate a roadmap and its graph, once per session; raise ``RoadmapInvalid``.
+
+    The xdist controller reads the roadmap for ``-n auto``, for an early ``--phase`` check and for
+    its scheduler; they all share one load.
+    """
+    loaded = config.stash.setdefault(contexts_key, {})
+    if (path, display) not in loaded:
+        loaded[(path, display)] = _load_context(path, config, display)
+    return loaded[(path, display)]
+
+
+def roadmap_display(config: pytest.Config, path: Path) -> str:
+    """A roadmap file as its node id names it: relative to the rootdir, with '/'."""
+    return Path(os.path.relpath(path, config.rootpath)).as_posix()
+
+
+def _load_context(path: Path, config: pytest.Config, display: str) -> RoadmapContext:
     from .plugin import project_root_override, task_types  # plugin imports this module
 
     roadmap = load_roadmap(

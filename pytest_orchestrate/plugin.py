@@ -68,30 +68,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("orchestrate_project_root", "The repository the roadmap acts on, relative to the ini file")
 
 
-def _ini_base(config: pytest.Config) -> Path:
-    return config.inipath.parent if config.inipath is not None else config.rootpath
+def _path_setting(config: pytest.Config, name: str) -> Path | None:
+    """An option given on the command line (relative to the cwd) or in the ini file (relative to it)."""
+    given: str | None = config.getoption(name)
+    if given:
+        return (config.invocation_params.dir / given).resolve()
+    ini = config.getini(name)
+    if ini:
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        return (base / str(ini)).resolve()
+    return None
 
 
 def roadmap_path(config: pytest.Config) -> Path:
-    """The configured roadmap: ``--roadmap`` (from the cwd), the ini key (from the ini file), or the default."""
-    given: str | None = config.getoption("orchestrate_roadmap")
-    if given:
-        return (config.invocation_params.dir / given).resolve()
-    ini = config.getini("orchestrate_roadmap")
-    if ini:
-        return (_ini_base(config) / str(ini)).resolve()
-    return (config.rootpath / DEFAULT_ROADMAP).resolve()
+    """The configured roadmap: ``--roadmap``, the ini key, or ``config/phases.yaml`` under the rootdir."""
+    return _path_setting(config, "orchestrate_roadmap") or (config.rootpath / DEFAULT_ROADMAP).resolve()
 
 
 def project_root_override(config: pytest.Config) -> Path | None:
-    """``--project-root`` (from the cwd) or the ini key (from the ini file); None lets the roadmap decide."""
-    given: str | None = config.getoption("orchestrate_project_root")
-    if given:
-        return (config.invocation_params.dir / given).resolve()
-    ini = config.getini("orchestrate_project_root")
-    if ini:
-        return (_ini_base(config) / str(ini)).resolve()
-    return None
+    """``--project-root`` or the ini key; None lets the roadmap decide."""
+    return _path_setting(config, "orchestrate_project_root")
 
 
 @pytest.hookimpl(trylast=True)
@@ -177,13 +173,15 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto`` means the roadmap's ``max_parallel_tasks`` when a roadmap is being run."""
     if not activated(config):
         return None
-    from .roadmap import RoadmapInvalid, load_roadmap
+    from .collect import load_context, roadmap_display
+    from .roadmap import RoadmapInvalid
 
+    path = roadmap_path(config)
     try:
-        roadmap = load_roadmap(roadmap_path(config), display="roadmap", task_models=task_types(config).models)
-    except RoadmapInvalid:
+        context = load_context(path, config, roadmap_display(config, path))
+    except (RoadmapInvalid, OSError):
         return None  # collection reports the problem properly
-    return roadmap.settings.max_parallel_tasks
+    return context.roadmap.settings.max_parallel_tasks
 
 
 def register_markers(config: pytest.Config, names: dict[str, str]) -> None:

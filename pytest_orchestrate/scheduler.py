@@ -29,7 +29,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .collect import Labels, RoadmapContext, RoadmapItem, checkpoint_labels, load_context, task_labels
+from .collect import (
+    Labels,
+    RoadmapContext,
+    RoadmapItem,
+    checkpoint_labels,
+    load_context,
+    roadmap_display,
+    task_labels,
+)
 from .roadmap import RoadmapInvalid
 from .selection import Selection
 from .engine import log_skip
@@ -469,7 +477,7 @@ def check_selection_early(config: pytest.Config) -> None:
     if not path.is_file():
         return  # plugin.pytest_configure says so, with what to do
     try:
-        context = load_context(path, config, path.name)
+        context = load_context(path, config, roadmap_display(config, path))
     except RoadmapInvalid:
         return  # the workers report it as a collection error, with its lines
     Selection.from_config(config).check_against([context])
