@@ -79,22 +79,22 @@ class ResumeState:
         """False under ``-p no:cacheprovider``: nothing is remembered between runs."""
         return getattr(self.config, "cache", None) is not None
 
-    def _path(self, kind: str, rid: str, name: str) -> Path | None:
+    def _dir(self, kind: str, rid: str) -> Path | None:
+        """The folder of one kind of entry for one roadmap; None without a cache."""
         if not self.enabled:
             return None
         if self._folder is None:
             # Looked up late: the cacheprovider configures itself after this plugin does.
             self._folder = self.config.cache.mkdir("orchestrate")
-        return self._folder / kind / rid / f"{safe_part(name)}.json"
+        return self._folder / kind / rid
+
+    def _path(self, kind: str, rid: str, name: str) -> Path | None:
+        folder = self._dir(kind, rid)
+        return folder / f"{safe_part(name)}.json" if folder is not None else None
 
     def _read(self, kind: str, rid: str, name: str) -> Any:
         path = self._path(kind, rid, name)
-        if path is None:
-            return None
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # missing, or damaged by hand: that one entry is forgotten, nothing else
+        return _load_json(path) if path is not None else None
 
     def _write(self, kind: str, rid: str, name: str, value: Any) -> None:
         path = self._path(kind, rid, name)
@@ -113,20 +113,14 @@ class ResumeState:
     def _load_all(self, rid: str) -> None:
         """Read a roadmap's records in one pass over its folder (a 5,000-task rerun reads 5,000 files)."""
         self._loaded.add(rid)
-        folder = self._path(TASKS, rid, "x")
+        folder = self._dir(TASKS, rid)
         try:
-            entries = list(os.scandir(folder.parent)) if folder is not None else []
+            entries = list(os.scandir(folder)) if folder is not None else []
         except OSError:
             return
         for entry in entries:
-            if not entry.name.endswith(".json"):
-                continue
-            try:
-                with open(entry.path, encoding="utf-8") as f:
-                    raw = json.load(f)
-            except (OSError, ValueError):
-                continue  # damaged by hand or by a crash: that one task is forgotten, nothing else
-            self._records[(rid, entry.name[: -len(".json")])] = Record.parse(raw)
+            if entry.name.endswith(".json"):
+                self._records[(rid, entry.name[: -len(".json")])] = Record.parse(_load_json(entry.path))
 
     def current(self, rid: str, node: str, fingerprint: str) -> Record | None:
         """The record if the task was finished *as currently defined* (``status`` reads this)."""
@@ -159,6 +153,14 @@ class ResumeState:
     def save_checkpoint(self, rid: str, phase: str, result: str) -> None:
         """Remember a checkpoint's result for ``status``."""
         self._write(CHECKPOINTS, rid, phase, {"result": result, "at": now_stamp()})
+
+
+def _load_json(path: str | os.PathLike[str]) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None  # missing, or damaged by hand or a crash: that one entry is forgotten, nothing else
 
 
 def current_user() -> str:
