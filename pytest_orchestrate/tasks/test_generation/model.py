@@ -1,0 +1,25 @@
+"""What a test generator hands the ``test_generation`` handler: a test file and how to check it.
+
+Data only. The handler owns writing (through the workspace), ownership headers and the check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class GeneratedTest:
+    """One generated test file, not yet written, and the command that must pass on it."""
+
+    output: str  # path relative to the project root
+    text: str  # the file's content, without the generated-file header (the handler adds it)
+    check_argv: list[
+        str
+    ]  # runs just this file, e.g. ["python", "-m", "pytest", "tests/test_x.py", "-q"]
+    check_cwd: str  # where to run check_argv, relative to the project root ("." for the root)
+    notes: list[str] = field(
+        default_factory=list
+    )  # what the analysis could not handle, for the report
+    tests: int = 0  # real test cases in the file
+    todos: int = 0  # named to-do cases (`it.todo`, `pytest.mark.skip(reason="todo")`)
