@@ -286,6 +286,7 @@ class Judgement:
     group: str  # "global", a path key, or (for a glob key) the matching file
     counts: Mapping[Metric, Counts]
     failures: tuple[Miss, ...] = ()
+    key: str = ""  # the threshold key it was judged by
 
     @property
     def passed(self) -> bool:
@@ -325,16 +326,20 @@ def judge(
     for key in keys:
         wanted = thresholds[key]
         if key != GLOBAL and not members[key]:
-            out.append(Judgement(key, {}, (Miss(None, "no file in the report matches it"),)))
+            out.append(Judgement(key, {}, (Miss(None, "no file in the report matches it"),), key))
         elif kind.get(key) == "glob":
-            out += [_check(f.path, [f], wanted, available) for f in members[key]]
+            out += [_check(f.path, [f], wanted, available, key) for f in members[key]]
         elif members[key]:
-            out.append(_check(key, members[key], wanted, available))
+            out.append(_check(key, members[key], wanted, available, key))
     return out
 
 
 def _check(
-    name: str, files: list[FileCoverage], wanted: Mapping[str, float], metrics: tuple[Metric, ...]
+    name: str,
+    files: list[FileCoverage],
+    wanted: Mapping[str, float],
+    metrics: tuple[Metric, ...],
+    key: str,
 ) -> Judgement:
     counts = _sum(files, [m for m in metrics])
     failures: list[Miss] = []
@@ -358,7 +363,7 @@ def _check(
             )
         elif threshold >= 0 and got.pct < threshold:
             failures.append(Miss(metric, f"{got.pct:g}% < {threshold:g}%"))
-    return Judgement(name, counts, tuple(failures))
+    return Judgement(name, counts, tuple(failures), key)
 
 
 def _matches(key: str, path: str, root: Path) -> str | None:
