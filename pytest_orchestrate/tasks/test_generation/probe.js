@@ -226,7 +226,7 @@ function routeDriver(root) {
     if (call.body !== undefined) test = test.send(materialize(call.body, []));
     const res = await test;
     const json = (res.headers['content-type'] || '').includes('json');
-    return { status: res.status, body: json ? res.body : res.text };
+    return json ? { status: res.status, body: res.body } : { status: res.status, text: res.text };
   };
 }
 

@@ -73,7 +73,7 @@ def _leaf_kind(value: Any) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return type(value).__name__
+    return "string" if isinstance(value, str) else type(value).__name__
 
 
 def stabilise(first: Observation, second: Observation) -> Stable | str:

@@ -242,7 +242,8 @@ class Synth:
 
     # -- collaborators --------------------------------------------------------------------------
     def label(self, hint: str) -> str:
-        base = re.sub(r"\W", "_", hint) or "mock"
+        # The suffix keeps labels clear of keywords and of the names the rendered test uses.
+        base = (re.sub(r"\W", "_", hint) or "value") + "Mock"
         label, n = base, 2
         while label in self.labels:
             label, n = f"{base}{n}", n + 1
