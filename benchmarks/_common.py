@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 
-def roadmap_yaml(tasks: int, *, phases: int = 6, groups_per_phase: int = 2, run: str = "true") -> str:
+def roadmap_yaml(
+    tasks: int, *, phases: int = 6, groups_per_phase: int = 2, run: str = "true"
+) -> str:
     """A roadmap of ``tasks`` command tasks spread over phases and groups (alternating execution)."""
     lines: list[str] = []
     per_group = max(1, tasks // (phases * groups_per_phase))
@@ -21,11 +23,18 @@ def roadmap_yaml(tasks: int, *, phases: int = 6, groups_per_phase: int = 2, run:
             key = _letters(letter)
             letter += 1
             execution = "parallel" if g % 2 else "sequential"
-            lines += [f"    group_{key}:", f"      name: Group {key}", f"      execution: {execution}", "      tasks:"]
+            lines += [
+                f"    group_{key}:",
+                f"      name: Group {key}",
+                f"      execution: {execution}",
+                "      tasks:",
+            ]
             count = per_group if (p, g) != (phases, groups_per_phase - 1) else tasks - n
-            for i in range(count):
+            for _ in range(count):
                 n += 1
-                lines.append(f'        - {{id: "{p}.{n}", name: "task {n}", type: command, argv: ["{run}"]}}')
+                lines.append(
+                    f'        - {{id: "{p}.{n}", name: "task {n}", type: command, argv: ["{run}"]}}'
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -45,13 +54,23 @@ def pytest_seconds(cwd: Path, *args: str, repeat: int = 3, warm_up: bool = True)
     # plugin is not re-measured on both sides of every ratio.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if warm_up:  # one untimed run first, so bytecode and caches are warm for every timed one
-        subprocess.run([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True
+        )
     for _ in range(repeat):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         elapsed = time.perf_counter() - start
         if done.returncode not in (0, 5):
-            raise SystemExit(f"pytest {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-3000:]}")
+            raise SystemExit(
+                f"pytest {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-3000:]}"
+            )
         best = min(best, elapsed)
     return best

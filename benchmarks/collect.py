@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import pytest_seconds, roadmap_yaml  # noqa: E402
+from _common import pytest_seconds, roadmap_yaml
 
 TASKS = 5000
 

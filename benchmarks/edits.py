@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_orchestrate.jest_config import check_jest_config, edit_jest_config
-from pytest_orchestrate.workflow import check_workflow, edit_yaml
+from pytest_orchestrate.edit.jest import check_jest_config, edit_jest_config
+from pytest_orchestrate.edit.workflow import check_workflow, edit_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 JEST = ROOT / "tests" / "data" / "jest" / "cjs_realistic" / "input" / "jest.config.js"
@@ -26,8 +26,11 @@ def ninety_line_workflow() -> str:
     lines = WORKFLOW.read_text().splitlines(keepends=True)
     start = next(i for i, line in enumerate(lines) if line.startswith("name:"))
     drop_from = next(i for i, line in enumerate(lines) if line.startswith("defaults:"))
-    kept = [line for i, line in enumerate(lines[start:], start)
-            if line.strip() and not (drop_from <= i < drop_from + 3) and "workflow_dispatch" not in line]
+    kept = [
+        line
+        for i, line in enumerate(lines[start:], start)
+        if line.strip() and not (drop_from <= i < drop_from + 3) and "workflow_dispatch" not in line
+    ]
     return "".join(kept)
 
 
@@ -61,19 +64,34 @@ def main() -> None:
             ("make_trivy_blocking", {}),
             ("yaml_set", {"path": "jobs.test.timeout-minutes", "value": 20}),
         ]:
-            ms = median_ms(lambda: edit_yaml(workflow, action, params, filename="ci.yml", project_root=project), 30)
+            ms = median_ms(
+                lambda action=action, params=params: edit_yaml(
+                    workflow, action, params, filename="ci.yml", project_root=project
+                ),
+                30,
+            )
             print(f"  {action:<30} {ms:7.1f} ms per edit")
-        edited = edit_yaml(workflow, "make_trivy_blocking", {}, filename="ci.yml", project_root=project)
+        edited = edit_yaml(
+            workflow, "make_trivy_blocking", {}, filename="ci.yml", project_root=project
+        )
         ms = median_ms(lambda: check_workflow(edited, filename="ci.yml"), 30)
         print(f"  {'check (schema + needs)':<30} {ms:7.1f} ms per check")
 
         print(f"jest config: {JEST.relative_to(ROOT)} ({jest.count(chr(10))} lines)")
         for action in ("expand_coverage_collection", "add_directory_thresholds"):
-            ms = median_ms(lambda: edit_jest_config(jest, action, {}, filename="jest.config.js",
-                                                    project_root=project), 200)
+            ms = median_ms(
+                lambda action=action: edit_jest_config(
+                    jest, action, {}, filename="jest.config.js", project_root=project
+                ),
+                200,
+            )
             print(f"  {action:<30} {ms:7.2f} ms per edit")
-        edited = edit_jest_config(jest, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project)
-        ms = median_ms(lambda: check_jest_config(edited, filename="jest.config.js", project_root=project), 10)
+        edited = edit_jest_config(
+            jest, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project
+        )
+        ms = median_ms(
+            lambda: check_jest_config(edited, filename="jest.config.js", project_root=project), 10
+        )
         print(f"  {'check (Node loads it)':<30} {ms:7.1f} ms per check")
 
 

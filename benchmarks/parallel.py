@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_orchestrate.graph import BARRIER, Graph, build_graph
-from pytest_orchestrate.model import BUILTIN_TASK_MODELS
-from pytest_orchestrate.roadmap import load_roadmap
+from pytest_orchestrate.roadmap.graph import BARRIER, Graph, build_graph
+from pytest_orchestrate.roadmap.load import load_roadmap
+from pytest_orchestrate.roadmap.model import BUILTIN_TASK_MODELS
 
 TASKS = 40
 WORKERS = 4
@@ -56,8 +56,12 @@ def roadmap_yaml(log: Path, rng: random.Random) -> tuple[str, dict[str, float]]:
         for g, size in enumerate(_split(count, rng)):
             letter = next(letters)
             execution = "sequential" if g % 2 else "parallel"
-            lines += [f"    group_{letter}:", f"      name: Group {letter}", f"      execution: {execution}",
-                      "      tasks:"]
+            lines += [
+                f"    group_{letter}:",
+                f"      name: Group {letter}",
+                f"      execution: {execution}",
+                "      tasks:",
+            ]
             for _ in range(size):
                 n += 1
                 tid = f"{p}.{n}"
@@ -67,8 +71,10 @@ def roadmap_yaml(log: Path, rng: random.Random) -> tuple[str, dict[str, float]]:
                 extra = ""
                 if earlier and rng.random() < CROSS_PHASE:
                     extra = f', depends_on: ["{rng.choice(earlier)}"]'
-                lines.append(f'        - {{id: "{tid}", name: "sleep {seconds}", type: command, '
-                             f'run: "{timed(tid, seconds, log)}"{extra}}}')
+                lines.append(
+                    f'        - {{id: "{tid}", name: "sleep {seconds}", type: command, '
+                    f'run: "{timed(tid, seconds, log)}"{extra}}}'
+                )
         earlier += this_phase
     assert n == TASKS
     return "\n".join(lines) + "\n", durations
@@ -85,21 +91,30 @@ def _split(count: int, rng: random.Random) -> list[int]:
 
 
 def timed(name: str, seconds: float, log: Path) -> str:
-    return (f"echo start {name} $(date +%s.%N) >> {log}; sleep {seconds}; "
-            f"echo end {name} $(date +%s.%N) >> {log}")
+    return (
+        f"echo start {name} $(date +%s.%N) >> {log}; sleep {seconds}; "
+        f"echo end {name} $(date +%s.%N) >> {log}"
+    )
 
 
 def makefile(graph: Graph, durations: dict[str, float], log: Path) -> str:
     """The same DAG for make: one phony target per node, barriers without a recipe."""
+
     def target(node: str) -> str:
         return "t_" + node.replace("::", "_")
 
-    out = [".PHONY: all " + " ".join(target(n) for n in graph.deps), "",
-           "all: " + " ".join(target(n) for n in graph.deps), ""]
+    out = [
+        ".PHONY: all " + " ".join(target(n) for n in graph.deps),
+        "",
+        "all: " + " ".join(target(n) for n in graph.deps),
+        "",
+    ]
     for node in graph.order():
         out.append(f"{target(node)}: " + " ".join(target(d) for d in graph.deps[node]))
         if graph.kind[node] != BARRIER:
-            out.append("\t@" + timed(node, durations[node], log).replace("$", "$$"))  # make's own $( )
+            out.append(
+                "\t@" + timed(node, durations[node], log).replace("$", "$$")
+            )  # make's own $( )
         out.append("")
     return "\n".join(out)
 
@@ -157,8 +172,15 @@ def timed_run(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float]:
     log.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          check=False)
+    done = subprocess.run(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-3000:]}")
@@ -196,12 +218,25 @@ def measure(seed: int, repeat: int, serial: bool) -> Figures:
         text, durations = roadmap_yaml(log, random.Random(seed))
         path = root / "config" / "phases.yaml"
         path.write_text(text)
-        roadmap = load_roadmap(path, display="config/phases.yaml", task_models=BUILTIN_TASK_MODELS, default_root=root)
+        roadmap = load_roadmap(
+            path, display="config/phases.yaml", task_models=BUILTIN_TASK_MODELS, default_root=root
+        )
         graph = build_graph(roadmap)
         weights = {**durations, **{n: 0.0 for n in graph.deps if n not in durations}}
         (root / "Makefile").write_text(makefile(graph, weights, log))
-        pytest_cmd = [sys.executable, "-m", "pytest", "--roadmap", "config/phases.yaml", "--all",
-                      "-p", "no:cacheprovider", "-p", "no:randomly", "-q"]
+        pytest_cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--roadmap",
+            "config/phases.yaml",
+            "--all",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "-q",
+        ]
         return Figures(
             work=sum(durations.values()),
             critical=max(graph.longest_path(weights).values()),
@@ -215,33 +250,59 @@ def measure(seed: int, repeat: int, serial: bool) -> Figures:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=1, help="Runs per measurement; the best counts")
-    parser.add_argument("--seeds", type=int, default=0,
-                        help="Also measure this many more generated roadmaps and print the medians")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="Runs per measurement; the best counts"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=0,
+        help="Also measure this many more generated roadmaps and print the medians",
+    )
     args = parser.parse_args()
     f = measure(SEED, args.repeat, serial=True)
     assert f.n0 is not None
     bound = f.bound
-    print(f"roadmap (seed {SEED}): {TASKS} sleeping tasks, {f.barriers} barriers; "
-          f"total work {f.work:.2f} s, critical path {f.critical:.2f} s")
+    print(
+        f"roadmap (seed {SEED}): {TASKS} sleeping tasks, {f.barriers} barriers; "
+        f"total work {f.work:.2f} s, critical path {f.critical:.2f} s"
+    )
     print(f"lower bound max(critical path, work/{WORKERS})  : {bound:6.2f} s")
-    print(f"list scheduling knowing durations (sim.)  : {f.clairvoyant:6.2f} s   {f.clairvoyant / bound:5.2f}x bound")
-    for label, (span, wall), goal in ((f"pytest -n {WORKERS} ", f.n4, "   (goal: <= 1.10x)"),
-                                      (f"make -j{WORKERS}   ", f.make4, ""), ("pytest -n 0 ", f.n0, "")):
-        print(f"{label}  makespan {span:6.2f} s  (wall {wall:6.2f} s)   {span / bound:5.2f}x bound{goal}")
-    print(f"pytest -n {WORKERS} / make -j{WORKERS} (makespan)        : {f.n4[0] / f.make4[0]:6.2f}x   (goal: <= 1.00x)")
+    print(
+        f"list scheduling knowing durations (sim.)  : {f.clairvoyant:6.2f} s   {f.clairvoyant / bound:5.2f}x bound"
+    )
+    for label, (span, wall), goal in (
+        (f"pytest -n {WORKERS} ", f.n4, "   (goal: <= 1.10x)"),
+        (f"make -j{WORKERS}   ", f.make4, ""),
+        ("pytest -n 0 ", f.n0, ""),
+    ):
+        print(
+            f"{label}  makespan {span:6.2f} s  (wall {wall:6.2f} s)   {span / bound:5.2f}x bound{goal}"
+        )
+    print(
+        f"pytest -n {WORKERS} / make -j{WORKERS} (makespan)        : {f.n4[0] / f.make4[0]:6.2f}x   (goal: <= 1.00x)"
+    )
     if args.seeds:
         rows = [measure(SEED + i, args.repeat, serial=False) for i in range(1, args.seeds + 1)]
         vs_bound = [r.n4[0] / r.bound for r in rows]
         vs_make = [r.n4[0] / r.make4[0] for r in rows]
         sim = [r.clairvoyant / r.bound for r in rows]
         print(f"{args.seeds} more roadmaps (seeds {SEED + 1}..{SEED + args.seeds}):")
-        print("  pytest -n 4 / bound                  : " + " ".join(f"{x:.2f}" for x in vs_bound)
-              + f"   median {statistics.median(vs_bound):.2f}x")
-        print("  simulated, knowing durations / bound : " + " ".join(f"{x:.2f}" for x in sim)
-              + f"   median {statistics.median(sim):.2f}x")
-        print("  pytest -n 4 / make -j4               : " + " ".join(f"{x:.2f}" for x in vs_make)
-              + f"   median {statistics.median(vs_make):.2f}x")
+        print(
+            "  pytest -n 4 / bound                  : "
+            + " ".join(f"{x:.2f}" for x in vs_bound)
+            + f"   median {statistics.median(vs_bound):.2f}x"
+        )
+        print(
+            "  simulated, knowing durations / bound : "
+            + " ".join(f"{x:.2f}" for x in sim)
+            + f"   median {statistics.median(sim):.2f}x"
+        )
+        print(
+            "  pytest -n 4 / make -j4               : "
+            + " ".join(f"{x:.2f}" for x in vs_make)
+            + f"   median {statistics.median(vs_make):.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from .errors import EditError, OrchestrateError, RoadmapError, TaskFailed, UnsafePathError
-from .model import CommandTask, ConfigEditTask, FileGenerationTask, ManualTask, Settings, TaskBase, TestGenerationTask
-from .registry import Result, TaskTypes
-from .workspace import Change, Workspace
+from .roadmap.model import (
+    CommandTask,
+    ConfigEditTask,
+    FileGenerationTask,
+    ManualTask,
+    Settings,
+    TaskBase,
+    TestGenerationTask,
+)
+from .tasks.registry import Result, TaskTypes
+from .tasks.workspace import Change, Workspace
 
 __all__ = [
     "Change",

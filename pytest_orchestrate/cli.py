@@ -20,8 +20,12 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _selection(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--phase", "-p", action="append", default=[], metavar="N", help="phase number (repeatable)")
-    p.add_argument("--group", "-g", action="append", default=[], metavar="X", help="group letter (repeatable)")
+    p.add_argument(
+        "--phase", "-p", action="append", default=[], metavar="N", help="phase number (repeatable)"
+    )
+    p.add_argument(
+        "--group", "-g", action="append", default=[], metavar="X", help="group letter (repeatable)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,17 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
     _common(plan)
     plan.add_argument("--json", metavar="PATH", help="also write the plan as JSON ('-' for stdout)")
     run = sub.add_parser(
-        "run", help="run phases, groups or everything",
+        "run",
+        help="run phases, groups or everything",
         epilog="Any other option goes to pytest (-n 4, -x, --junitxml=FILE, -k EXPR, --redo, --confirm ID). "
-               "-p is --phase here, as in the original CLI; load or block pytest plugins with "
-               "PYTEST_ADDOPTS='-p no:NAME'.",
+        "-p is --phase here, as in the original CLI; load or block pytest plugins with "
+        "PYTEST_ADDOPTS='-p no:NAME'.",
     )
     _selection(run)
     _common(run)
     run.add_argument("--all", "-a", action="store_true", help="run every phase")
     run.add_argument("--dry-run", "-d", action="store_true", help="write nothing, show the diffs")
     run.add_argument("--sequential", action="store_true", help="run in one process (no xdist)")
-    run.add_argument("--parallel", action="store_true", help="run with xdist, max_parallel_tasks workers")
+    run.add_argument(
+        "--parallel", action="store_true", help="run with xdist, max_parallel_tasks workers"
+    )
     run.add_argument("--verbose", "-v", action="count", default=0, help="more output")
     status = sub.add_parser("status", help="show what is done, per phase")
     _common(status)

@@ -1,4 +1,17 @@
-"""Exceptions raised by pytest-orchestrate."""
+"""Every exception pytest-orchestrate raises on purpose, each carrying its data.
+
+    OrchestrateError
+     ├── RoadmapError        one problem in a roadmap file, at ``path:line``
+     ├── RoadmapInvalid      every problem found in one roadmap file (``errors``)
+     ├── CycleError          the dependencies loop (``cycle``)
+     ├── ConfirmationNeeded  a manual step waits for a human (the message holds the instructions)
+     └── TaskFailed          a task could not do its job (``retryable``)
+          ├── UnsafePathError  a path that would leave the project root
+          ├── EditError        a config edit that cannot be made
+          └── CommandFailed    a program exited with the wrong code, or timed out (``returncode``)
+
+Callers tell them apart with ``isinstance``, never by probing attributes.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +29,22 @@ class RoadmapError(OrchestrateError):
         self.message = message
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {message}")
+
+
+class RoadmapInvalid(OrchestrateError):
+    """Every problem found in one roadmap file, one line each."""
+
+    def __init__(self, errors: list[RoadmapError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class CycleError(OrchestrateError):
+    """The roadmap's dependencies loop; ``cycle`` lists the nodes, first repeated at the end."""
+
+    def __init__(self, cycle: list[str]) -> None:
+        self.cycle = cycle
+        super().__init__(" -> ".join(cycle))
 
 
 class TaskFailed(OrchestrateError):
@@ -36,6 +65,14 @@ class UnsafePathError(TaskFailed):
 
 class EditError(TaskFailed):
     """A config edit that cannot be made (bad input, unsupported form, or a failed check)."""
+
+
+class CommandFailed(TaskFailed):
+    """A program exited with the wrong code (``returncode``), or timed out (``returncode`` None)."""
+
+    def __init__(self, message: str, returncode: int | None) -> None:
+        super().__init__(message, retryable=True)
+        self.returncode = returncode
 
 
 class ConfirmationNeeded(OrchestrateError):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .registry import TaskTypes
+    from .tasks.registry import TaskTypes
 
 
 @pytest.hookspec

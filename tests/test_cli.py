@@ -23,14 +23,28 @@ phase_1:
     ("argv", "expected"),
     [
         (["plan"], ["--collect-only", "-p", "no:xdist", "--all"]),
-        (["plan", "--phase", "2", "--json", "-"], ["--phase", "2", "--collect-only", "-p", "no:xdist",
-                                                   "--orchestrate-plan", "-"]),
+        (
+            ["plan", "--phase", "2", "--json", "-"],
+            ["--phase", "2", "--collect-only", "-p", "no:xdist", "--orchestrate-plan", "-"],
+        ),
         (["run", "--phase", "2", "--group", "c"], ["--phase", "2", "--group", "c"]),
-        (["run", "--all", "--dry-run", "--sequential", "-v"], ["--all", "--dry-run", "--sequential", "-v"]),
-        (["run", "-p", "1", "--parallel", "-c", "road.yaml"], ["--roadmap=road.yaml", "--phase", "1", "-n", "auto"]),
+        (
+            ["run", "--all", "--dry-run", "--sequential", "-v"],
+            ["--all", "--dry-run", "--sequential", "-v"],
+        ),
+        (
+            ["run", "-p", "1", "--parallel", "-c", "road.yaml"],
+            ["--roadmap=road.yaml", "--phase", "1", "-n", "auto"],
+        ),
         (["run", "--all", "--junitxml=out.xml", "-x"], ["--all", "--junitxml=out.xml", "-x"]),
-        (["status", "--project-root", "/src/app"], ["--project-root=/src/app", "--orchestrate-status"]),
-        (["validate"], ["--collect-only", "-q", "--all", "--orchestrate-validate", "-p", "no:xdist"]),
+        (
+            ["status", "--project-root", "/src/app"],
+            ["--project-root=/src/app", "--orchestrate-status"],
+        ),
+        (
+            ["validate"],
+            ["--collect-only", "-q", "--all", "--orchestrate-validate", "-p", "no:xdist"],
+        ),
     ],
 )
 def test_subcommands_map_onto_pytest_options(argv: list[str], expected: list[str]) -> None:
@@ -44,8 +58,9 @@ def test_run_without_a_selection_is_an_error(capsys: pytest.CaptureFixture[str])
     assert "say what to run: --phase N, --group X or --all" in capsys.readouterr().err
 
 
-def test_plan_json_and_run_and_status_end_to_end(pytester: pytest.Pytester, roadmap,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_json_and_run_and_status_end_to_end(
+    pytester: pytest.Pytester, roadmap, capsys: pytest.CaptureFixture[str]
+) -> None:
     roadmap(ROADMAP)
     pytester.chdir()
     assert main(["plan", "--json", "plan.json", "-q"]) == 0
@@ -59,26 +74,36 @@ def test_plan_json_and_run_and_status_end_to_end(pytester: pytest.Pytester, road
     assert main(["validate"]) == 0
 
 
-def test_project_root_from_the_command_line_is_relative_to_the_cwd(pytester: pytest.Pytester, roadmap) -> None:
+def test_project_root_from_the_command_line_is_relative_to_the_cwd(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     roadmap(ROADMAP)
     (pytester.path / "target").mkdir()
     pytester.runpytest("--all", "--project-root=target").assert_outcomes(passed=1)
-    assert (pytester.path / "target" / "marked").read_text().strip() == str(pytester.path / "target")
+    assert (pytester.path / "target" / "marked").read_text().strip() == str(
+        pytester.path / "target"
+    )
 
 
-def test_project_root_from_the_roadmap_is_relative_to_the_roadmap(pytester: pytest.Pytester, roadmap) -> None:
+def test_project_root_from_the_roadmap_is_relative_to_the_roadmap(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     roadmap("orchestrator:\n  settings:\n    project_root: ../target\n" + ROADMAP)
     (pytester.path / "target").mkdir()
     pytester.runpytest("--all").assert_outcomes(passed=1)
     assert (pytester.path / "target" / "marked").exists()
 
 
-def test_project_root_from_the_ini_is_relative_to_the_ini_file(pytester: pytest.Pytester, roadmap) -> None:
+def test_project_root_from_the_ini_is_relative_to_the_ini_file(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     roadmap(ROADMAP)
     (pytester.path / "target").mkdir()
     pytester.makeini("[pytest]\norchestrate_project_root = target\n")
     pytester.mkdir("elsewhere")
-    result = pytester.runpytest("--all", f"--rootdir={pytester.path}", "-c", str(pytester.path / "tox.ini"))
+    result = pytester.runpytest(
+        "--all", f"--rootdir={pytester.path}", "-c", str(pytester.path / "tox.ini")
+    )
     result.assert_outcomes(passed=1)
     assert (pytester.path / "target" / "marked").exists()
 
@@ -90,11 +115,15 @@ def test_the_command_line_wins_over_the_roadmap_setting(pytester: pytest.Pyteste
     assert (pytester.path / "other" / "marked").exists()
 
 
-def test_a_path_option_written_with_a_space_is_explained(pytester: pytest.Pytester, roadmap, tmp_path_factory) -> None:
+def test_a_path_option_written_with_a_space_is_explained(
+    pytester: pytest.Pytester, roadmap, tmp_path_factory
+) -> None:
     roadmap(ROADMAP)
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     result = pytester.runpytest("--all", "--project-root", str(elsewhere))
-    result.stderr.fnmatch_lines([f"*pytest read '{elsewhere}' as a test path*write --project-root={elsewhere}"])
+    result.stderr.fnmatch_lines(
+        [f"*pytest read '{elsewhere}' as a test path*write --project-root={elsewhere}"]
+    )
 
 
 def test_n_auto_uses_max_parallel_tasks(pytester: pytest.Pytester, roadmap) -> None:
@@ -104,7 +133,9 @@ def test_n_auto_uses_max_parallel_tasks(pytester: pytest.Pytester, roadmap) -> N
     result.stdout.fnmatch_lines(["*3 workers*"])
 
 
-def test_n_auto_with_sequential_still_has_the_built_in_types(pytester: pytest.Pytester, roadmap) -> None:
+def test_n_auto_with_sequential_still_has_the_built_in_types(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     pytest.importorskip("xdist")
     roadmap(ROADMAP)
     # -n auto reads the roadmap before pytest_configure; the task types built then must be complete.

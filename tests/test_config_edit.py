@@ -43,53 +43,87 @@ def run_failing(pytester: pytest.Pytester, files: dict[str, str], *lines: str) -
     before = {rel: (pytester.path / rel).read_bytes() for rel in files}
     result = pytester.runpytest("--all")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["config/phases.yaml:7: task 1.1 (config_edit: edit) failed", *lines])
+    result.stdout.fnmatch_lines(
+        ["config/phases.yaml:7: task 1.1 (config_edit: edit) failed", *lines]
+    )
     result.stdout.no_fnmatch_line("*Traceback*")
     assert {rel: (pytester.path / rel).read_bytes() for rel in files} == before
 
 
 def test_missing_target(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(edit_task("jest.config.js", "expand_coverage_collection"))
-    run_failing(pytester, {}, "jest.config.js: target not found in *; fix 'target' or pass --project-root")
+    run_failing(
+        pytester, {}, "jest.config.js: target not found in *; fix 'target' or pass --project-root"
+    )
 
 
 def test_target_that_is_not_valid_yaml(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(edit_task(".github/workflows/ci.yml", "remove_continue_on_error"))
-    run_failing(pytester, {".github/workflows/ci.yml": "jobs: [unclosed\n"},
-                ".github/workflows/ci.yml: not valid YAML:*line 2*")
+    run_failing(
+        pytester,
+        {".github/workflows/ci.yml": "jobs: [unclosed\n"},
+        ".github/workflows/ci.yml: not valid YAML:*line 2*",
+    )
 
 
 def test_target_that_is_not_valid_javascript(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(edit_task("jest.config.js", "expand_coverage_collection"))
-    run_failing(pytester, {"jest.config.js": "module.exports = { collectCoverageFrom: ['src/**'\n"},
-                "jest.config.js:*: not valid JavaScript*")
+    run_failing(
+        pytester,
+        {"jest.config.js": "module.exports = { collectCoverageFrom: ['src/**'\n"},
+        "jest.config.js:*: not valid JavaScript*",
+    )
 
 
 def test_action_on_the_wrong_kind_of_file(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(edit_task(".github/workflows/ci.yml", "expand_coverage_collection"))
-    run_failing(pytester, {".github/workflows/ci.yml": WORKFLOW}, "*ci.yml*expand_coverage_collection needs a Jest config*")
+    run_failing(
+        pytester,
+        {".github/workflows/ci.yml": WORKFLOW},
+        "*ci.yml*expand_coverage_collection needs a Jest config*",
+    )
 
 
 def test_workflow_action_on_a_json_file(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(edit_task("package.json", "make_trivy_blocking"))
-    run_failing(pytester, {"package.json": '{"name": "x"}\n'},
-                "package.json: action make_trivy_blocking needs a YAML file such as .github/workflows/ci.yml")
+    run_failing(
+        pytester,
+        {"package.json": '{"name": "x"}\n'},
+        "package.json: action make_trivy_blocking needs a YAML file such as .github/workflows/ci.yml",
+    )
 
 
 def test_params_naming_a_step_that_does_not_exist(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(edit_task(".github/workflows/ci.yml", "remove_continue_on_error", '{step: "Audit"}'))
-    run_failing(pytester, {".github/workflows/ci.yml": WORKFLOW},
-                "*.github/workflows/ci.yml: no step named 'Audit'*Install*Safety check*")
+    run_failing(
+        pytester,
+        {".github/workflows/ci.yml": WORKFLOW},
+        "*.github/workflows/ci.yml: no step named 'Audit'*Install*Safety check*",
+    )
 
 
-def test_an_edit_that_breaks_the_workflow_schema_is_not_written(pytester: pytest.Pytester, roadmap) -> None:
-    roadmap(edit_task(".github/workflows/ci.yml", "yaml_set", '{path: jobs.test.timeout-minutes, value: soon}'))
-    run_failing(pytester, {".github/workflows/ci.yml": WORKFLOW}, "*.github/workflows/ci.yml*timeout-minutes*")
+def test_an_edit_that_breaks_the_workflow_schema_is_not_written(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    roadmap(
+        edit_task(
+            ".github/workflows/ci.yml", "yaml_set", "{path: jobs.test.timeout-minutes, value: soon}"
+        )
+    )
+    run_failing(
+        pytester,
+        {".github/workflows/ci.yml": WORKFLOW},
+        "*.github/workflows/ci.yml*timeout-minutes*",
+    )
 
 
 def test_a_needs_that_names_no_job_is_not_written(pytester: pytest.Pytester, roadmap) -> None:
-    roadmap(edit_task(".github/workflows/ci.yml", "yaml_set", '{path: jobs.test.needs, value: [build]}'))
-    run_failing(pytester, {".github/workflows/ci.yml": WORKFLOW}, "*.github/workflows/ci.yml*needs*build*")
+    roadmap(
+        edit_task(".github/workflows/ci.yml", "yaml_set", "{path: jobs.test.needs, value: [build]}")
+    )
+    run_failing(
+        pytester, {".github/workflows/ci.yml": WORKFLOW}, "*.github/workflows/ci.yml*needs*build*"
+    )
 
 
 def test_an_edit_keeps_every_other_byte_and_runs_once(pytester: pytest.Pytester, roadmap) -> None:
@@ -108,6 +142,8 @@ def test_dry_run_shows_the_diff_and_writes_nothing(pytester: pytest.Pytester, ro
     path.write_text(WORKFLOW)
     roadmap(edit_task("ci.yml", "remove_continue_on_error"))
     result = pytester.runpytest("--all", "--dry-run")
-    result.stdout.fnmatch_lines(["--- a/ci.yml", "+++ b/ci.yml", "-        continue-on-error: true"])
+    result.stdout.fnmatch_lines(
+        ["--- a/ci.yml", "+++ b/ci.yml", "-        continue-on-error: true"]
+    )
     assert path.read_text() == WORKFLOW
     assert not any(Path(pytester.path).glob(".ci.yml.*"))

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "educonnect"
 
 pytestmark = pytest.mark.skipif(
-    not (EXAMPLE / "node_modules").is_dir(), reason="run `npm ci` in examples/educonnect first (.ci/run does)"
+    not (EXAMPLE / "node_modules").is_dir(),
+    reason="run `npm ci` in examples/educonnect first (.ci/run does)",
 )
 
 
@@ -27,8 +28,11 @@ def example_copy(dest: Path) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and "node_modules" not in p.parts and ".pytest_cache" not in p.parts}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "node_modules" not in p.parts and ".pytest_cache" not in p.parts
+    }
 
 
 def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -49,11 +53,15 @@ def orchestrate(pytester: pytest.Pytester, project: Path, *args: str) -> pytest.
     return pytester.runpytest(f"--project-root={project}", "-v", "-p", "no:randomly", *args)
 
 
-def test_phase_1_edits_the_config_and_the_example_still_passes(pytester: pytest.Pytester, project: Path) -> None:
+def test_phase_1_edits_the_config_and_the_example_still_passes(
+    pytester: pytest.Pytester, project: Path
+) -> None:
     before = snapshot(project)
     result = orchestrate(pytester, project, "--phase", "1")
     result.assert_outcomes(passed=11)
-    result.stdout.fnmatch_lines(["*::1.1 CHANGED*", "*::1.4 CHANGED*", "*::1.10 CHANGED*", "*::checkpoint OK*"])
+    result.stdout.fnmatch_lines(
+        ["*::1.1 CHANGED*", "*::1.4 CHANGED*", "*::1.10 CHANGED*", "*::checkpoint OK*"]
+    )
     after = snapshot(project)
     assert "'src/routes/**/*.ts'," in after["jest.config.js"].decode()
     assert "'./src/services/': {" in after["jest.config.js"].decode()
@@ -66,10 +74,14 @@ def test_phase_1_edits_the_config_and_the_example_still_passes(pytester: pytest.
         line for line in old if line.strip() != "continue-on-error: true"
     ]
     assert {p for p in after if after[p] != before.get(p)} == {
-        "jest.config.js", ".github/workflows/ci.yml",
-        "tests/fixtures/users.fixture.ts", "tests/fixtures/communities.fixture.ts",
-        "tests/fixtures/assessments.fixture.ts", "tests/helpers/database.helper.ts",
-        "tests/integration/setup.ts", "services/analytics-worker/tests/conftest.py",
+        "jest.config.js",
+        ".github/workflows/ci.yml",
+        "tests/fixtures/users.fixture.ts",
+        "tests/fixtures/communities.fixture.ts",
+        "tests/fixtures/assessments.fixture.ts",
+        "tests/helpers/database.helper.ts",
+        "tests/integration/setup.ts",
+        "services/analytics-worker/tests/conftest.py",
     }
 
     jest = run(["npx", "jest", "--coverage", "--ci"], project)
@@ -77,52 +89,101 @@ def test_phase_1_edits_the_config_and_the_example_still_passes(pytester: pytest.
     assert "users.routes.ts" in jest.stdout  # coverage now reaches every source folder
     tsc = run(["npx", "tsc", "--noEmit"], project)
     assert tsc.returncode == 0, tsc.stdout[-3000:]
-    services = run([sys.executable, "-m", "pytest", "services", "-q", "-p", "no:cacheprovider"], project)
+    services = run(
+        [sys.executable, "-m", "pytest", "services", "-q", "-p", "no:cacheprovider"], project
+    )
     assert services.returncode == 0, services.stdout[-3000:]
 
 
 def test_a_second_run_changes_nothing(pytester: pytest.Pytester, project: Path) -> None:
     # 4.4 and 4.9 wait for a human, so phase 4's checkpoint is blocked.
-    orchestrate(pytester, project, "--phase", "1", "--phase", "4").assert_outcomes(passed=18, skipped=3)
+    orchestrate(pytester, project, "--phase", "1", "--phase", "4").assert_outcomes(
+        passed=18, skipped=3
+    )
     first = snapshot(project)
-    result = orchestrate(pytester, project, "--phase", "1", "--phase", "4", "--redo", "--confirm", "4.4",
-                         "--confirm", "4.9")
+    result = orchestrate(
+        pytester,
+        project,
+        "--phase",
+        "1",
+        "--phase",
+        "4",
+        "--redo",
+        "--confirm",
+        "4.4",
+        "--confirm",
+        "4.9",
+    )
     result.assert_outcomes(passed=21)
     for word in ("CHANGED", "WOULD"):
-        assert not [line for line in result.stdout.lines if "::" in line and f" {word}" in line and "4.4" not in line
-                    and "4.9" not in line], result.stdout.str()
+        assert not [
+            line
+            for line in result.stdout.lines
+            if "::" in line and f" {word}" in line and "4.4" not in line and "4.9" not in line
+        ], result.stdout.str()
     assert snapshot(project) == first
 
 
 def test_phase_4_makes_the_workflow_deploy(pytester: pytest.Pytester, project: Path) -> None:
     result = orchestrate(pytester, project, "--phase", "1", "--phase", "4", "-rs")
-    result.stdout.fnmatch_lines([
-        "*::4.1 CHANGED*", "*::4.2 CHANGED*", "*::4.3 CHANGED*", "*::4.4 MANUAL*",
-        "*::4.5 CHANGED*", "*::4.6 CHANGED*", "*::4.8 CHANGED*", "*::4.9 MANUAL*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*::4.1 CHANGED*",
+            "*::4.2 CHANGED*",
+            "*::4.3 CHANGED*",
+            "*::4.4 MANUAL*",
+            "*::4.5 CHANGED*",
+            "*::4.6 CHANGED*",
+            "*::4.8 CHANGED*",
+            "*::4.9 MANUAL*",
+        ]
+    )
     workflow = (project / ".github" / "workflows" / "ci.yml").read_text()
     assert "exit-code: '1'" in workflow
-    assert "run: npm run deploy:staging" in workflow and "run: npm run deploy:production" in workflow
+    assert (
+        "run: npm run deploy:staging" in workflow and "run: npm run deploy:production" in workflow
+    )
     assert "if: github.event_name == 'push' && github.ref == 'refs/heads/main'" in workflow
     assert "environment:" in workflow and "name: production" in workflow
-    check = run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows",
-                 ".github/workflows/ci.yml", ".github/workflows/rollback.yml"], project)
+    check = run(
+        [
+            "check-jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            ".github/workflows/ci.yml",
+            ".github/workflows/rollback.yml",
+        ],
+        project,
+    )
     assert check.returncode == 0, check.stdout
 
 
-def test_dry_run_of_the_whole_roadmap_writes_nothing(pytester: pytest.Pytester, project: Path) -> None:
+def test_dry_run_of_the_whole_roadmap_writes_nothing(
+    pytester: pytest.Pytester, project: Path
+) -> None:
     before = snapshot(project)
     result = orchestrate(pytester, project, "--all", "--dry-run")
-    result.stdout.fnmatch_lines(["*::1.1 WOULD CHANGE*", "*dry run: what would change*", "+    'src/routes/**/*.ts',"])
+    result.stdout.fnmatch_lines(
+        ["*::1.1 WOULD CHANGE*", "*dry run: what would change*", "+    'src/routes/**/*.ts',"]
+    )
     assert snapshot(project) == before
 
 
 def test_the_readme_main_command(tmp_path: Path) -> None:
     """examples/apply-roadmap.sh: a fresh copy, npm ci, phases 1 and 4, then the example's own Jest."""
     env = {**os.environ, "ORCHESTRATE_DEMO_TARGET": str(tmp_path / "educonnect")}
-    done = subprocess.run([str(ROOT / "examples" / "apply-roadmap.sh")], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [str(ROOT / "examples" / "apply-roadmap.sh")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert "1.1 CHANGED" in done.stdout and "4.2 CHANGED" in done.stdout
-    assert "Tests:" in done.stdout + done.stderr and "failed" not in (done.stdout + done.stderr).split("Tests:")[1][:60]
+    assert (
+        "Tests:" in done.stdout + done.stderr
+        and "failed" not in (done.stdout + done.stderr).split("Tests:")[1][:60]
+    )
     assert not (EXAMPLE / "tests" / "fixtures").exists()  # the example itself is never touched

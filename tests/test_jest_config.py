@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from pytest_orchestrate.edit.jest import JEST_ACTIONS, check_jest_config, edit_jest_config
 from pytest_orchestrate.errors import EditError
-from pytest_orchestrate.jest_config import JEST_ACTIONS, check_jest_config, edit_jest_config
 
 DATA = Path(__file__).parent / "data" / "jest"
 CASES = sorted(p.name for p in DATA.iterdir() if (p / "input").is_dir())
@@ -74,26 +74,43 @@ def test_both_actions_compose_in_either_order(case: str, project: Path) -> None:
         check_jest_config(edited, filename=filename, project_root=project)
         results.append(edited)
     for action in ACTIONS:
-        assert edit_jest_config(results[0], action, {}, filename=filename, project_root=project) == results[0]
+        assert (
+            edit_jest_config(results[0], action, {}, filename=filename, project_root=project)
+            == results[0]
+        )
 
 
 def test_realistic_config_changes_only_the_coverage_lines(project: Path) -> None:
     filename, text = case_input("cjs_realistic")
     assert len(text.splitlines()) == 40
 
-    edited = edit_jest_config(text, "expand_coverage_collection", {}, filename=filename, project_root=project)
+    edited = edit_jest_config(
+        text, "expand_coverage_collection", {}, filename=filename, project_root=project
+    )
 
     added = [line for line in edited.splitlines() if line not in text.splitlines()]
-    assert added == ["    'src/routes/**/*.{ts,tsx}',", "    'src/utils/**/*.js',", "    'src/*.ts',"]
+    assert added == [
+        "    'src/routes/**/*.{ts,tsx}',",
+        "    'src/utils/**/*.js',",
+        "    'src/*.ts',",
+    ]
     assert edited.replace("".join(f"{line}\n" for line in added), "") == text
     # New globs go above the comment that introduces the negations.
-    assert edited.index("'src/*.ts'") < edited.index("// Generated code") < edited.index("'!src/**/*.generated.ts'")
+    assert (
+        edited.index("'src/*.ts'")
+        < edited.index("// Generated code")
+        < edited.index("'!src/**/*.generated.ts'")
+    )
 
 
 def test_human_threshold_numbers_are_kept(project: Path) -> None:
     filename, text = case_input("cjs_realistic")
-    edited = edit_jest_config(text, "add_directory_thresholds", {}, filename=filename, project_root=project)
-    assert "'./src/services/': { branches: 90, functions: 90, lines: 90, statements: 90 }," in edited
+    edited = edit_jest_config(
+        text, "add_directory_thresholds", {}, filename=filename, project_root=project
+    )
+    assert (
+        "'./src/services/': { branches: 90, functions: 90, lines: 90, statements: 90 }," in edited
+    )
     assert edited.count("./src/services/") == 1
     assert "      lines: 75," in edited
 
@@ -105,20 +122,26 @@ def test_crlf_line_endings_are_kept(project: Path) -> None:
         crlf = text.replace("\n", "\r\n")
         edited = edit_jest_config(crlf, action, {}, filename=filename, project_root=project)
         assert edited == expected.replace("\n", "\r\n")
-        assert edit_jest_config(edited, action, {}, filename=filename, project_root=project) == edited
+        assert (
+            edit_jest_config(edited, action, {}, filename=filename, project_root=project) == edited
+        )
 
 
 def test_broad_glob_already_covers_everything(tmp_path: Path) -> None:
     project = make_project(tmp_path, ["src/services/a.ts", "src/routes/b.ts", "src/main.ts"])
     text = "module.exports = {\n  collectCoverageFrom: ['src/**/*.ts', '!**/*.d.ts'],\n};\n"
-    result = edit_jest_config(text, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project)
+    result = edit_jest_config(
+        text, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project
+    )
     assert result is text
 
 
 def test_braced_and_rootdir_globs_count_as_covering(tmp_path: Path) -> None:
     project = make_project(tmp_path, ["src/a/x.ts", "src/b/y.tsx", "src/c/z.js"])
     text = "module.exports = {\n  collectCoverageFrom: ['<rootDir>/src/{a,b}/**/*.{ts,tsx}'],\n};\n"
-    edited = edit_jest_config(text, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project)
+    edited = edit_jest_config(
+        text, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project
+    )
     # Only folder c is missing, and the new glob follows the file's `<rootDir>/` prefix.
     assert edited == (
         "module.exports = {\n"
@@ -133,12 +156,17 @@ def test_explicit_folders_and_extensions(project: Path) -> None:
     edited = edit_jest_config(
         text, "expand_coverage_collection", params, filename="jest.config.ts", project_root=project
     )
-    assert edited == "export default {\n  collectCoverageFrom: ['src/services/**/*.ts', 'lib/new/**/*.ts'],\n};\n"
+    assert (
+        edited
+        == "export default {\n  collectCoverageFrom: ['src/services/**/*.ts', 'lib/new/**/*.ts'],\n};\n"
+    )
 
 
 def test_explicit_folder_without_sources_needs_extensions(project: Path) -> None:
     text = "export default {};\n"
-    with pytest.raises(EditError, match=r"jest\.config\.ts: lib/new has no \.ts/\.tsx/\.js/\.jsx files"):
+    with pytest.raises(
+        EditError, match=r"jest\.config\.ts: lib/new has no \.ts/\.tsx/\.js/\.jsx files"
+    ):
         edit_jest_config(
             text,
             "expand_coverage_collection",
@@ -167,14 +195,24 @@ def test_source_root_param_and_config_in_a_subfolder(tmp_path: Path) -> None:
 def test_string_rootdir_moves_discovery(tmp_path: Path) -> None:
     make_project(tmp_path / "web", ["src/lib/a.ts"])
     text = "module.exports = {\n  rootDir: 'web',\n};\n"
-    edited = edit_jest_config(text, "add_directory_thresholds", {}, filename="jest.config.js", project_root=tmp_path)
+    edited = edit_jest_config(
+        text, "add_directory_thresholds", {}, filename="jest.config.js", project_root=tmp_path
+    )
     assert "'./src/lib/': { branches: 80, functions: 80, lines: 80, statements: 80 }" in edited
 
 
 def test_explicit_thresholds_numbers_and_mappings(project: Path) -> None:
     text = "module.exports = {\n  coverageThreshold: {\n    global: { lines: 50 },\n  },\n};\n"
-    params = {"thresholds": {"src/services": 90, "./src/routes/": {"lines": 70, "branches": 60}, "src/main.ts": 100}}
-    edited = edit_jest_config(text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project)
+    params = {
+        "thresholds": {
+            "src/services": 90,
+            "./src/routes/": {"lines": 70, "branches": 60},
+            "src/main.ts": 100,
+        }
+    }
+    edited = edit_jest_config(
+        text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project
+    )
     assert edited == (
         "module.exports = {\n  coverageThreshold: {\n    global: { lines: 50 },\n"
         "    './src/services/': { branches: 90, functions: 90, lines: 90, statements: 90 },\n"
@@ -185,30 +223,46 @@ def test_explicit_thresholds_numbers_and_mappings(project: Path) -> None:
 
 
 def test_existing_entry_in_another_spelling_is_left_alone(project: Path) -> None:
-    text = "module.exports = {\n  coverageThreshold: {\n    'src/services': { lines: 10 },\n  },\n};\n"
+    text = (
+        "module.exports = {\n  coverageThreshold: {\n    'src/services': { lines: 10 },\n  },\n};\n"
+    )
     params = {"thresholds": {"src/services": 90}}
-    result = edit_jest_config(text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project)
+    result = edit_jest_config(
+        text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project
+    )
     assert result is text
 
 
 def test_threshold_param_sets_the_default_level(project: Path) -> None:
     text = "module.exports = {};\n"
     edited = edit_jest_config(
-        text, "add_directory_thresholds", {"threshold": 65}, filename="jest.config.js", project_root=project
+        text,
+        "add_directory_thresholds",
+        {"threshold": 65},
+        filename="jest.config.js",
+        project_root=project,
     )
     assert "'./src/utils/': { branches: 65, functions: 65, lines: 65, statements: 65 }" in edited
 
 
 def test_spread_after_the_key_is_fine_but_before_or_instead_is_refused(project: Path) -> None:
     after = "module.exports = {\n  ...base,\n  collectCoverageFrom: ['src/**/*.{ts,tsx,js}'],\n};\n"
-    result = edit_jest_config(after, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project)
+    result = edit_jest_config(
+        after, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project
+    )
     assert result is after
     for text in (
         "module.exports = {\n  ...base,\n  preset: 'ts-jest',\n};\n",
         "module.exports = {\n  collectCoverageFrom: [],\n  ...base,\n};\n",
     ):
         with pytest.raises(EditError) as info:
-            edit_jest_config(text, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project)
+            edit_jest_config(
+                text,
+                "expand_coverage_collection",
+                {},
+                filename="jest.config.js",
+                project_root=project,
+            )
         assert str(info.value) == (
             "jest.config.js: cannot edit this config automatically: "
             "`collectCoverageFrom` may come from the spread `...base`"
@@ -218,76 +272,131 @@ def test_spread_after_the_key_is_fine_but_before_or_instead_is_refused(project: 
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        ("module.exports = require('./jest.base');\n", "the config is `require('./jest.base')`, not an object literal"),
+        (
+            "module.exports = require('./jest.base');\n",
+            "the config is `require('./jest.base')`, not an object literal",
+        ),
         ("module.exports = async () => ({ preset: 'ts-jest' });\n", "the config is a function"),
         ("export default function config() { return {}; }\n", "the config is a function"),
-        ("const base = require('./b');\nmodule.exports = base;\n", "the config is `require('./b')`"),
-        ("module.exports = { coverageThreshold };\n", "`coverageThreshold` is defined as `coverageThreshold`"),
-        ("module.exports = { coverageThreshold: shared };\n", "`coverageThreshold` is not an object literal"),
-        ("const c = {};\nc.coverageThreshold = {};\nmodule.exports = c;\n", "`c.coverageThreshold` is assigned after"),
+        (
+            "const base = require('./b');\nmodule.exports = base;\n",
+            "the config is `require('./b')`",
+        ),
+        (
+            "module.exports = { coverageThreshold };\n",
+            "`coverageThreshold` is defined as `coverageThreshold`",
+        ),
+        (
+            "module.exports = { coverageThreshold: shared };\n",
+            "`coverageThreshold` is not an object literal",
+        ),
+        (
+            "const c = {};\nc.coverageThreshold = {};\nmodule.exports = c;\n",
+            "`c.coverageThreshold` is assigned after",
+        ),
         ("module.exports = merge(a, b);\n", "not a call with one object literal"),
-        ("exports.preset = 'ts-jest';\n", "found no top-level `module.exports = …` or `export default …`"),
+        (
+            "exports.preset = 'ts-jest';\n",
+            "found no top-level `module.exports = …` or `export default …`",
+        ),
         ("module.exports = config;\n", "`config` is not a top-level const/let/var with a value"),
-        ("module.exports = { coverageThreshold: { ...shared } };\n", "`coverageThreshold` spreads `...shared`"),
+        (
+            "module.exports = { coverageThreshold: { ...shared } };\n",
+            "`coverageThreshold` spreads `...shared`",
+        ),
     ],
 )
 def test_configs_that_are_not_literals_are_refused(text: str, why: str, project: Path) -> None:
-    with pytest.raises(EditError, match="^jest.config.js: cannot edit this config automatically: ") as info:
-        edit_jest_config(text, "add_directory_thresholds", {}, filename="jest.config.js", project_root=project)
+    with pytest.raises(
+        EditError, match="^jest.config.js: cannot edit this config automatically: "
+    ) as info:
+        edit_jest_config(
+            text, "add_directory_thresholds", {}, filename="jest.config.js", project_root=project
+        )
     assert why in str(info.value)
 
 
 def test_non_literal_rootdir_blocks_discovery_only(project: Path) -> None:
     text = "module.exports = {\n  rootDir: path.join(__dirname, 'x'),\n};\n"
     with pytest.raises(EditError, match="`rootDir` is not a string literal"):
-        edit_jest_config(text, "add_directory_thresholds", {}, filename="jest.config.js", project_root=project)
+        edit_jest_config(
+            text, "add_directory_thresholds", {}, filename="jest.config.js", project_root=project
+        )
     edited = edit_jest_config(
-        text, "add_directory_thresholds", {"thresholds": {"src/a": 80}}, filename="jest.config.js", project_root=project
+        text,
+        "add_directory_thresholds",
+        {"thresholds": {"src/a": 80}},
+        filename="jest.config.js",
+        project_root=project,
     )
     assert "'./src/a/'" in edited
 
 
 def test_invalid_javascript_reports_the_line(project: Path) -> None:
     text = "module.exports = {\n  preset: 'ts-jest',\n  collectCoverageFrom: [\n};\n"
-    with pytest.raises(EditError, match=r"^jest\.config\.js:3: not valid JavaScript \(missing '\]'\)$"):
-        edit_jest_config(text, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project)
+    with pytest.raises(
+        EditError, match=r"^jest\.config\.js:3: not valid JavaScript \(missing '\]'\)$"
+    ):
+        edit_jest_config(
+            text, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project
+        )
 
 
 def test_invalid_typescript_reports_the_line(project: Path) -> None:
     text = "const config: Config = {\n  preset: 'ts-jest'\n  testEnvironment: 'node',\n};\nexport default config;\n"
     with pytest.raises(EditError, match=r"^jest\.config\.ts:\d: not valid TypeScript"):
-        edit_jest_config(text, "add_directory_thresholds", {}, filename="jest.config.ts", project_root=project)
+        edit_jest_config(
+            text, "add_directory_thresholds", {}, filename="jest.config.ts", project_root=project
+        )
 
 
 @pytest.mark.parametrize("filename", ["ci.yml", ".github/workflows/test.yaml", "jest.config"])
 def test_wrong_file_kind_is_refused(filename: str, project: Path) -> None:
     with pytest.raises(EditError, match=r"expand_coverage_collection needs a Jest config"):
-        edit_jest_config("a: 1\n", "expand_coverage_collection", {}, filename=filename, project_root=project)
+        edit_jest_config(
+            "a: 1\n", "expand_coverage_collection", {}, filename=filename, project_root=project
+        )
     with pytest.raises(EditError, match=r"needs a Jest config"):
         check_jest_config("a: 1\n", filename=filename, project_root=project)
 
 
 def test_unknown_action_is_refused(project: Path) -> None:
     with pytest.raises(EditError, match="unknown Jest action 'set_preset'"):
-        edit_jest_config("module.exports = {};\n", "set_preset", {}, filename="jest.config.js", project_root=project)
+        edit_jest_config(
+            "module.exports = {};\n",
+            "set_preset",
+            {},
+            filename="jest.config.js",
+            project_root=project,
+        )
 
 
 def test_package_json_without_jest_key_is_refused(project: Path) -> None:
     text = '{\n  "name": "x"\n}\n'
     with pytest.raises(EditError, match='package.json: has no "jest" key'):
-        edit_jest_config(text, "add_directory_thresholds", {}, filename="package.json", project_root=project)
+        edit_jest_config(
+            text, "add_directory_thresholds", {}, filename="package.json", project_root=project
+        )
 
 
 def test_invalid_package_json_reports_the_line(project: Path) -> None:
     text = '{\n  "name": "x",\n  "jest": {,}\n}\n'
     with pytest.raises(EditError, match=r"^package\.json:3: invalid JSON"):
-        edit_jest_config(text, "add_directory_thresholds", {}, filename="package.json", project_root=project)
+        edit_jest_config(
+            text, "add_directory_thresholds", {}, filename="package.json", project_root=project
+        )
 
 
 def test_missing_source_root_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(EditError, match=r"jest\.config\.js: no src/ folder next to the config; pass `folders`"):
+    with pytest.raises(
+        EditError, match=r"jest\.config\.js: no src/ folder next to the config; pass `folders`"
+    ):
         edit_jest_config(
-            "module.exports = {};\n", "expand_coverage_collection", {}, filename="jest.config.js", project_root=tmp_path
+            "module.exports = {};\n",
+            "expand_coverage_collection",
+            {},
+            filename="jest.config.js",
+            project_root=tmp_path,
         )
 
 
@@ -296,15 +405,31 @@ def test_missing_source_root_is_reported(tmp_path: Path) -> None:
     [
         ("expand_coverage_collection", {"folders": "src/a"}, "`folders` must be a list"),
         ("expand_coverage_collection", {"extensions": ["py"]}, "`extensions` must be a list"),
-        ("add_directory_thresholds", {"thresholds": {"src/a": {"lines": "high"}}}, "threshold for 'src/a'"),
-        ("add_directory_thresholds", {"thresholds": {"src/a": {"loc": 80}}}, "threshold for 'src/a'"),
+        (
+            "add_directory_thresholds",
+            {"thresholds": {"src/a": {"lines": "high"}}},
+            "threshold for 'src/a'",
+        ),
+        (
+            "add_directory_thresholds",
+            {"thresholds": {"src/a": {"loc": 80}}},
+            "threshold for 'src/a'",
+        ),
         ("add_directory_thresholds", {"thresholds": []}, "`thresholds` must map"),
         ("add_directory_thresholds", {"threshold": True}, "`threshold` must be a number"),
     ],
 )
-def test_bad_params_are_reported(action: str, params: dict[str, Any], message: str, project: Path) -> None:
+def test_bad_params_are_reported(
+    action: str, params: dict[str, Any], message: str, project: Path
+) -> None:
     with pytest.raises(EditError, match=r"^jest\.config\.js: ") as info:
-        edit_jest_config("module.exports = {};\n", action, params, filename="jest.config.js", project_root=project)
+        edit_jest_config(
+            "module.exports = {};\n",
+            action,
+            params,
+            filename="jest.config.js",
+            project_root=project,
+        )
     assert message in str(info.value)
 
 
@@ -322,8 +447,12 @@ def test_bad_params_are_reported(action: str, params: dict[str, Any], message: s
         ("jest.config.json", "1", "evaluates to number"),
     ],
 )
-def test_node_check_rejects_configs_that_do_not_load(filename: str, text: str, message: str, tmp_path: Path) -> None:
-    with pytest.raises(EditError, match=f"^{filename}: the edited config does not load in Node") as info:
+def test_node_check_rejects_configs_that_do_not_load(
+    filename: str, text: str, message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(
+        EditError, match=f"^{filename}: the edited config does not load in Node"
+    ) as info:
         check_jest_config(text, filename=filename, project_root=tmp_path)
     assert message in str(info.value)
 
@@ -359,12 +488,22 @@ def test_node_check_tolerates_dependencies_that_are_not_installed(tmp_path: Path
 
 
 def test_typescript_check_is_a_clean_reparse(tmp_path: Path) -> None:
-    check_jest_config("export default { a: 1 } satisfies Config;\n", filename="jest.config.ts", project_root=tmp_path)
-    with pytest.raises(EditError, match=r"^jest\.config\.ts:2: not valid TypeScript \(missing '\]'\)$"):
-        check_jest_config("export default {\n  a: [1,\n};\n", filename="jest.config.ts", project_root=tmp_path)
+    check_jest_config(
+        "export default { a: 1 } satisfies Config;\n",
+        filename="jest.config.ts",
+        project_root=tmp_path,
+    )
+    with pytest.raises(
+        EditError, match=r"^jest\.config\.ts:2: not valid TypeScript \(missing '\]'\)$"
+    ):
+        check_jest_config(
+            "export default {\n  a: [1,\n};\n", filename="jest.config.ts", project_root=tmp_path
+        )
 
 
-def test_without_node_the_check_falls_back_to_a_reparse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_node_the_check_falls_back_to_a_reparse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     check_jest_config("module.exports = {};\n", filename="jest.config.js", project_root=tmp_path)
     check_jest_config('{"jest": {}}', filename="package.json", project_root=tmp_path)
@@ -389,7 +528,9 @@ def test_edits_are_pure(project: Path) -> None:
 def test_comments_after_an_item_without_comma_stay_with_it(project: Path) -> None:
     text = "module.exports = {\n  coverageThreshold: {\n    global: { lines: 1 } // agreed in review\n  }\n}\n"
     params = {"thresholds": {"src/a": 50}}
-    edited = edit_jest_config(text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project)
+    edited = edit_jest_config(
+        text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project
+    )
     assert edited == (
         "module.exports = {\n  coverageThreshold: {\n    global: { lines: 1 }, // agreed in review\n"
         "    './src/a/': { branches: 50, functions: 50, lines: 50, statements: 50 }\n  }\n}\n"
@@ -401,17 +542,25 @@ def test_multibyte_text_before_the_edit_point(project: Path) -> None:
         "// Konfiguration für Jest ☕\n"
         "module.exports = {\n  collectCoverageFrom: [\n    'src/services/**/*.ts', // é\n  ],\n};\n"
     )
-    edited = edit_jest_config(text, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project)
+    edited = edit_jest_config(
+        text, "expand_coverage_collection", {}, filename="jest.config.js", project_root=project
+    )
     assert edited == text.replace(
-        "// é\n", "// é\n    'src/routes/**/*.{ts,tsx}',\n    'src/utils/**/*.js',\n    'src/*.ts',\n"
+        "// é\n",
+        "// é\n    'src/routes/**/*.{ts,tsx}',\n    'src/utils/**/*.js',\n    'src/*.ts',\n",
     )
 
 
 def test_brace_padding_follows_the_file(project: Path) -> None:
     text = "module.exports = {\n  coverageThreshold: {global: {lines: 1}},\n};\n"
     params = {"thresholds": {"src/a": {"lines": 5}}}
-    edited = edit_jest_config(text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project)
-    assert edited == "module.exports = {\n  coverageThreshold: {global: {lines: 1}, './src/a/': {lines: 5}},\n};\n"
+    edited = edit_jest_config(
+        text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project
+    )
+    assert (
+        edited
+        == "module.exports = {\n  coverageThreshold: {global: {lines: 1}, './src/a/': {lines: 5}},\n};\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -421,14 +570,20 @@ def test_brace_padding_follows_the_file(project: Path) -> None:
         ("jest.config.ts", "export default <Config>{\n  preset: 'ts-jest',\n};\n"),
         ("jest.config.ts", "export default defineConfig({\n  preset: 'ts-jest',\n}) as Config;\n"),
         ("jest.config.js", "module.exports = ({\n  preset: 'ts-jest',\n});\n"),
-        ("jest.config.mts", "const base = {\n  preset: 'ts-jest',\n};\nconst config = base;\nexport default config;\n"),
+        (
+            "jest.config.mts",
+            "const base = {\n  preset: 'ts-jest',\n};\nconst config = base;\nexport default config;\n",
+        ),
     ],
 )
 def test_other_object_literal_forms_are_found(filename: str, text: str, project: Path) -> None:
     params = {"folders": ["src/services"]}
-    edited = edit_jest_config(text, "expand_coverage_collection", params, filename=filename, project_root=project)
+    edited = edit_jest_config(
+        text, "expand_coverage_collection", params, filename=filename, project_root=project
+    )
     assert edited == text.replace(
-        "  preset: 'ts-jest',\n", "  preset: 'ts-jest',\n  collectCoverageFrom: ['src/services/**/*.ts'],\n"
+        "  preset: 'ts-jest',\n",
+        "  preset: 'ts-jest',\n  collectCoverageFrom: ['src/services/**/*.ts'],\n",
     )
     check_jest_config(edited, filename=filename, project_root=project)
 
@@ -444,7 +599,9 @@ def test_ratchet_raises_floors_and_never_lowers_them(tmp_path: Path) -> None:
         "};\n"
     )
     params = {"thresholds": {"./src/services/": 80, "./src/routes/": 80}, "ratchet": True}
-    out = edit_jest_config(text, "add_directory_thresholds", params, filename="jest.config.js", project_root=tmp_path)
+    out = edit_jest_config(
+        text, "add_directory_thresholds", params, filename="jest.config.js", project_root=tmp_path
+    )
     assert out.splitlines()[:5] == [
         "module.exports = {",
         "  coverageThreshold: {",
@@ -453,9 +610,22 @@ def test_ratchet_raises_floors_and_never_lowers_them(tmp_path: Path) -> None:
         "    './src/services/': { branches: 80, functions: 95, lines: 80 },",
     ]
     assert "'./src/routes/': { branches: 80, functions: 80, lines: 80, statements: 80 }," in out
-    assert edit_jest_config(out, "add_directory_thresholds", params, filename="jest.config.js",
-                            project_root=tmp_path) is out
+    assert (
+        edit_jest_config(
+            out,
+            "add_directory_thresholds",
+            params,
+            filename="jest.config.js",
+            project_root=tmp_path,
+        )
+        is out
+    )
     # Without ratchet, an existing entry is a human's number and stays.
-    kept = edit_jest_config(text, "add_directory_thresholds", {"thresholds": {"./src/services/": 80}},
-                            filename="jest.config.js", project_root=tmp_path)
+    kept = edit_jest_config(
+        text,
+        "add_directory_thresholds",
+        {"thresholds": {"./src/services/": 80}},
+        filename="jest.config.js",
+        project_root=tmp_path,
+    )
     assert kept is text

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from pytest_orchestrate.edit.json import json_set
 from pytest_orchestrate.errors import EditError
-from pytest_orchestrate.json_edit import json_set
 
 PACKAGE = """{
   "name": "api",
@@ -39,11 +39,15 @@ def test_new_script_is_appended_after_the_last_one() -> None:
 
 
 def test_existing_value_is_replaced_in_place() -> None:
-    assert set_(PACKAGE, "scripts.test", "jest --coverage") == PACKAGE.replace('"jest"\n', '"jest --coverage"\n')
+    assert set_(PACKAGE, "scripts.test", "jest --coverage") == PACKAGE.replace(
+        '"jest"\n', '"jest --coverage"\n'
+    )
 
 
 def test_same_value_returns_the_text_unchanged() -> None:
-    assert json_set(PACKAGE, {"path": "version", "value": "1.0.0"}, filename="package.json") is PACKAGE
+    assert (
+        json_set(PACKAGE, {"path": "version", "value": "1.0.0"}, filename="package.json") is PACKAGE
+    )
 
 
 def test_true_and_one_are_different_values() -> None:
@@ -82,18 +86,27 @@ def test_crlf_and_missing_final_newline_are_kept() -> None:
 
 
 def test_empty_objects_are_filled() -> None:
-    assert set_('{\n  "scripts": {}\n}\n', "scripts.test", "jest") == '{\n  "scripts": {\n    "test": "jest"\n  }\n}\n'
+    assert (
+        set_('{\n  "scripts": {}\n}\n', "scripts.test", "jest")
+        == '{\n  "scripts": {\n    "test": "jest"\n  }\n}\n'
+    )
     assert set_("{}", "name", "x") == '{\n  "name": "x"\n}'
 
 
 def test_single_line_objects_stay_on_one_line() -> None:
     text = '{"name": "x", "scripts": {"test": "jest"}}\n'
-    assert set_(text, "scripts.lint", "eslint") == '{"name": "x", "scripts": {"test": "jest", "lint": "eslint"}}\n'
+    assert (
+        set_(text, "scripts.lint", "eslint")
+        == '{"name": "x", "scripts": {"test": "jest", "lint": "eslint"}}\n'
+    )
 
 
 def test_key_order_and_unrelated_bytes_are_untouched() -> None:
     text = '{\n  "b":   1,\n  "a": {"x": [1,2]},\n  "c": "\\u00e9"\n}\n'
-    assert set_(text, "a.y", None) == '{\n  "b":   1,\n  "a": {"x": [1,2], "y": null},\n  "c": "\\u00e9"\n}\n'
+    assert (
+        set_(text, "a.y", None)
+        == '{\n  "b":   1,\n  "a": {"x": [1,2], "y": null},\n  "c": "\\u00e9"\n}\n'
+    )
 
 
 def test_a_list_path_reaches_keys_with_dots() -> None:
@@ -106,7 +119,10 @@ def test_a_list_path_reaches_keys_with_dots() -> None:
 
 def test_unicode_is_written_as_is() -> None:
     text = '{\n  "author": "Zoë"\n}\n'
-    assert set_(text, "description", "café ☕") == '{\n  "author": "Zoë",\n  "description": "café ☕"\n}\n'
+    assert (
+        set_(text, "description", "café ☕")
+        == '{\n  "author": "Zoë",\n  "description": "café ☕"\n}\n'
+    )
 
 
 def test_invalid_json_reports_the_line() -> None:
@@ -115,12 +131,16 @@ def test_invalid_json_reports_the_line() -> None:
 
 
 def test_a_non_object_on_the_path_is_refused() -> None:
-    with pytest.raises(EditError, match=r"^package\.json: cannot set scripts\.test\.x: scripts\.test is string"):
+    with pytest.raises(
+        EditError, match=r"^package\.json: cannot set scripts\.test\.x: scripts\.test is string"
+    ):
         json_set(PACKAGE, {"path": "scripts.test.x", "value": 1}, filename="package.json")
 
 
 def test_a_non_object_file_is_refused() -> None:
-    with pytest.raises(EditError, match=r"^package\.json: the top level of the JSON file is not an object"):
+    with pytest.raises(
+        EditError, match=r"^package\.json: the top level of the JSON file is not an object"
+    ):
         json_set("[1]\n", {"path": "a", "value": 1}, filename="package.json")
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import pty
 import select
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,10 +33,12 @@ def test_without_a_terminal_the_run_does_not_hang(pytester: pytest.Pytester, roa
     roadmap(MANUAL)
     result = pytester.runpytest_subprocess("--all", "-s", "-rs", timeout=60)
     result.assert_outcomes(skipped=2)
-    result.stdout.fnmatch_lines([
-        "MANUAL * config/phases.yaml:8: manual: waiting for confirmation; run with --confirm 4.3",
-        "* config/phases.yaml:13: blocked: 4.3 waiting for confirmation",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "MANUAL * config/phases.yaml:8: manual: waiting for confirmation; run with --confirm 4.3",
+            "* config/phases.yaml:13: blocked: 4.3 waiting for confirmation",
+        ]
+    )
     assert not (pytester.path / "deployed").exists()
 
 
@@ -81,15 +82,23 @@ def _run_in_pty(args: list[str], cwd: Path, answer: bytes, timeout: float = 60) 
     return output
 
 
-def test_at_a_terminal_the_instructions_are_shown_and_the_answer_is_not(pytester: pytest.Pytester, roadmap) -> None:
+def test_at_a_terminal_the_instructions_are_shown_and_the_answer_is_not(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     roadmap(MANUAL)
-    out = _run_in_pty(["--all", "-s", "-v", "--color=no", "-p", "no:randomly"], pytester.path, b"yes-i-did-it-secret\r")
+    out = _run_in_pty(
+        ["--all", "-s", "-v", "--color=no", "-p", "no:randomly"],
+        pytester.path,
+        b"yes-i-did-it-secret\r",
+    )
     text = out.decode(errors="replace")
     assert "Add DEPLOY_TOKEN to the repository secrets." in text
     assert "secret" not in text.split("input hidden")[1]  # nothing typed is echoed or logged
     assert "MANUAL" in text  # 'yes-i-did-it-secret' is not 'yes'
 
-    out = _run_in_pty(["--all", "-s", "-v", "--color=no", "-p", "no:randomly"], pytester.path, b"yes\r")
+    out = _run_in_pty(
+        ["--all", "-s", "-v", "--color=no", "-p", "no:randomly"], pytester.path, b"yes\r"
+    )
     text = out.decode(errors="replace")
     assert "pending): \r\nOK (" in text and "::4.4 CHANGED" in text
     assert (pytester.path / "deployed").exists()

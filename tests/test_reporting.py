@@ -35,10 +35,15 @@ phase_2:
 def test_status_words_in_verbose_and_quiet_mode(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(ROADMAP)
     result = pytester.runpytest("--all", "-v")
-    result.stdout.fnmatch_lines([
-        "*::1.1 CHANGED (*s)*", "*::1.2 FAILED*", "*::1.3 BLOCKED*", "*::phase_1::checkpoint BLOCKED*",
-        "*::2.1 MANUAL*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*::1.1 CHANGED (*s)*",
+            "*::1.2 FAILED*",
+            "*::1.3 BLOCKED*",
+            "*::phase_1::checkpoint BLOCKED*",
+            "*::2.1 MANUAL*",
+        ]
+    )
     quiet = pytester.runpytest("--all", "-q", "--redo")
     quiet.stdout.fnmatch_lines(["CFbbm*"])
 
@@ -46,34 +51,42 @@ def test_status_words_in_verbose_and_quiet_mode(pytester: pytest.Pytester, roadm
 def test_summary_table_per_phase(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(ROADMAP)
     result = pytester.runpytest("--all")
-    result.stdout.fnmatch_lines([
-        "*orchestrate summary*",
-        "phase    changed  blocked  manual  failed  time",
-        "phase_1  1        2        0       1       *s",
-        "phase_2  0        0        1       0       *s",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*orchestrate summary*",
+            "phase    changed  blocked  manual  failed  time",
+            "phase_1  1        2        0       1       *s",
+            "phase_2  0        0        1       0       *s",
+        ]
+    )
 
 
 def test_status_prints_progress_and_runs_nothing(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(ROADMAP.replace('run: "exit 2"', 'run: "true"'))
     result = pytester.runpytest("--orchestrate-status")
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "phase    name  done  groups          last checkpoint",
-        "phase_1  One   0/3   a: not started  -",
-        "phase_2  Two   0/1   b: not started  -",
-        "current phase: phase_1 (One)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "phase    name  done  groups          last checkpoint",
+            "phase_1  One   0/3   a: not started  -",
+            "phase_2  Two   0/1   b: not started  -",
+            "current phase: phase_1 (One)",
+        ]
+    )
     pytester.runpytest("--phase", "1")
     result = pytester.runpytest("--orchestrate-status")
-    result.stdout.fnmatch_lines([
-        "phase_1  One   3/3   a: completed    passed 20??-??-?? ??:??",
-        "phase_2  Two   0/1   b: not started  -",
-        "current phase: phase_2 (Two)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "phase_1  One   3/3   a: completed    passed 20??-??-?? ??:??",
+            "phase_2  Two   0/1   b: not started  -",
+            "current phase: phase_2 (Two)",
+        ]
+    )
 
 
-def test_status_runs_nothing_even_with_workers_asked_for(pytester: pytest.Pytester, roadmap) -> None:
+def test_status_runs_nothing_even_with_workers_asked_for(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     pytest.importorskip("xdist")
     roadmap(ROADMAP)
     result = pytester.runpytest("--orchestrate-status", "-n", "2")
@@ -95,7 +108,10 @@ def test_junit_carries_task_properties(pytester: pytest.Pytester, roadmap) -> No
     suite = ET.parse(pytester.path / "out.xml").getroot().find("testsuite")
     assert suite is not None and suite.get("name") == "roadmap"
     cases = {c.get("name"): c for c in suite.iter("testcase")}
-    props = {name: {p.get("name"): p.get("value") for p in case.iter("property")} for name, case in cases.items()}
+    props = {
+        name: {p.get("name"): p.get("value") for p in case.iter("property")}
+        for name, case in cases.items()
+    }
     assert props["1.1"]["phase"] == "phase_1"
     assert props["1.1"]["group"] == "group_a"
     assert props["1.1"]["type"] == "command"
@@ -144,8 +160,9 @@ def test_fail_on_changes_is_the_ci_gate(pytester: pytest.Pytester, roadmap, writ
     assert result.ret == pytest.ExitCode.OK
 
 
-def test_a_checkpoint_in_a_dry_run_would_run_and_does_not_trip_the_gate(pytester: pytest.Pytester, roadmap,
-                                                                         write_type) -> None:
+def test_a_checkpoint_in_a_dry_run_would_run_and_does_not_trip_the_gate(
+    pytester: pytest.Pytester, roadmap, write_type
+) -> None:
     roadmap("""
     phase_1:
       name: One
@@ -165,14 +182,18 @@ def test_a_checkpoint_in_a_dry_run_would_run_and_does_not_trip_the_gate(pytester
     assert result.ret == pytest.ExitCode.OK
 
 
-def test_short_failure_report_and_long_traceback_on_request(pytester: pytest.Pytester, roadmap) -> None:
+def test_short_failure_report_and_long_traceback_on_request(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     roadmap(ROADMAP)
     result = pytester.runpytest("--phase", "1")
-    result.stdout.fnmatch_lines([
-        "*_ task 1.2 (command: breaks) _*",
-        "config/phases.yaml:9: task 1.2 (command: breaks) failed",
-        "`exit 2` exited 2, expected 0",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*_ task 1.2 (command: breaks) _*",
+            "config/phases.yaml:9: task 1.2 (command: breaks) failed",
+            "`exit 2` exited 2, expected 0",
+        ]
+    )
     result.stdout.no_fnmatch_line("*Traceback*")
     result.stdout.no_fnmatch_line("*collect.py*")
     result = pytester.runpytest("--phase", "1", "--tb=long")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -47,21 +46,35 @@ def test_a_killed_run_resumes_and_every_task_runs_once(pytester: pytest.Pytester
     log, armed = pytester.path / "log", pytester.path / "armed"
     armed.touch()
     roadmap(SIX.format(log=log, armed=armed))
-    first = subprocess.run([sys.executable, "-m", "pytest", "--all", "-v", "-p", "no:randomly"],
-                           cwd=pytester.path, capture_output=True, text=True, timeout=120)
+    first = subprocess.run(
+        [sys.executable, "-m", "pytest", "--all", "-v", "-p", "no:randomly"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert first.returncode == -signal.SIGKILL
     assert log.read_text().split() == ["1.1", "1.2"]
     assert set(records(pytester.path)) == {"1.1", "1.2"}
 
     second = pytester.runpytest("--all", "-v", "-rs")
-    second.stdout.fnmatch_lines([
-        "*::1.1 DONE*", "*::1.2 DONE*", "*::1.3 CHANGED*", "*::1.4 CHANGED*", "*::2.1 CHANGED*", "*::2.2 CHANGED*",
-    ])
+    second.stdout.fnmatch_lines(
+        [
+            "*::1.1 DONE*",
+            "*::1.2 DONE*",
+            "*::1.3 CHANGED*",
+            "*::1.4 CHANGED*",
+            "*::2.1 CHANGED*",
+            "*::2.2 CHANGED*",
+        ]
+    )
     assert sorted(log.read_text().split()) == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2"]
     # Every record parses and says what happened.
     saved = records(pytester.path)
     assert sorted(saved) == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2"]
-    assert all(r["status"] == "changed" and r["fingerprint"] and r["finished"] for r in saved.values())
+    assert all(
+        r["status"] == "changed" and r["fingerprint"] and r["finished"] for r in saved.values()
+    )
 
 
 def test_done_tasks_show_as_done_with_their_time(pytester: pytest.Pytester, roadmap) -> None:
@@ -92,7 +105,9 @@ def test_redo_and_cache_clear_run_everything_again(pytester: pytest.Pytester, ro
     pytester.runpytest("--all").assert_outcomes(skipped=6)
 
 
-def test_without_the_cache_nothing_resumes_and_the_run_says_so(pytester: pytest.Pytester, roadmap) -> None:
+def test_without_the_cache_nothing_resumes_and_the_run_says_so(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     roadmap(SIX.format(log=pytester.path / "log", armed=pytester.path / "never"))
     for _ in range(2):
         result = pytester.runpytest("--all", "-p", "no:cacheprovider")

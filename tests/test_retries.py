@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_orchestrate.retry import backoff_delay
+from pytest_orchestrate.tasks.retry import backoff_delay
 
 
 def test_backoff_is_exponential_with_full_jitter_and_a_cap() -> None:
@@ -41,14 +41,20 @@ phase_1:
 """
 
 
-def test_retries_until_success_and_every_attempt_stays_visible(pytester: pytest.Pytester, roadmap) -> None:
+def test_retries_until_success_and_every_attempt_stays_visible(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     roadmap(FLAKY)
     result = pytester.runpytest("--all", "-v", "--junitxml=out.xml")
     result.stdout.fnmatch_lines(["*::1.1 CHANGED*", "*::1.2 FAILED*"])
     assert len((pytester.path / "tries").read_text().split()) == 3
     # retry_on names the exit codes worth retrying; 4 is not one, so 1.2 ran once.
     assert len((pytester.path / "det").read_text().split()) == 1
-    case = next(c for c in ET.parse(pytester.path / "out.xml").getroot().iter("testcase") if c.get("name") == "1.1")
+    case = next(
+        c
+        for c in ET.parse(pytester.path / "out.xml").getroot().iter("testcase")
+        if c.get("name") == "1.1"
+    )
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert props["attempt_1"].startswith("failed: ")
     assert props["attempt_2"].startswith("failed: ")
@@ -111,4 +117,6 @@ def test_task_timeout_overrides_the_setting(pytester: pytest.Pytester, roadmap) 
             - {id: "1.2", name: slow, type: command, run: "sleep 5", depends_on: []}
     """)
     result = pytester.runpytest("--all", "-v")
-    result.stdout.fnmatch_lines(["*::1.1 CHANGED*", "*::1.2 FAILED*", "*timed out after 0.6s: sleep 5*"])
+    result.stdout.fnmatch_lines(
+        ["*::1.1 CHANGED*", "*::1.2 FAILED*", "*timed out after 0.6s: sleep 5*"]
+    )

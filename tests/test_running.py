@@ -50,12 +50,14 @@ def test_items_run_in_topological_order(pytester: pytest.Pytester, roadmap) -> N
     # 1.2 leads its sequential group but waits for 1.3; the checkpoint waits for all of phase 1;
     # phase 3 depends on nothing, so roadmap order puts it last among the ready ones.
     assert log.read_text().split() == ["1.3", "1.2", "1.1", "checkpoint", "2.1", "3.1"]
-    result.stdout.fnmatch_lines([
-        "*::phase_1::group_b::1.3 CHANGED (*s)*",
-        "*::phase_1::group_a::1.2 CHANGED (*s)*",
-        "*::phase_1::group_a::1.1 CHANGED (*s)*",
-        "*::phase_1::checkpoint OK (*s)*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*::phase_1::group_b::1.3 CHANGED (*s)*",
+            "*::phase_1::group_a::1.2 CHANGED (*s)*",
+            "*::phase_1::group_a::1.1 CHANGED (*s)*",
+            "*::phase_1::checkpoint OK (*s)*",
+        ]
+    )
 
 
 FAILING = """
@@ -85,27 +87,35 @@ phase_2:
 """
 
 
-def test_failed_dependency_blocks_dependents_with_its_name(pytester: pytest.Pytester, roadmap) -> None:
+def test_failed_dependency_blocks_dependents_with_its_name(
+    pytester: pytest.Pytester, roadmap
+) -> None:
     roadmap(FAILING)
     result = pytester.runpytest("--all", "-v", "-rs")
     result.assert_outcomes(passed=2, failed=1, skipped=2)
-    result.stdout.fnmatch_lines([
-        "*::1.2 FAILED*",
-        "*::1.3 BLOCKED (blocked: 1.2 failed)*",
-        "*::1.4 CHANGED*",
-        "*::2.1 BLOCKED (blocked: 1.2 failed)*",
-    ])
-    result.stdout.fnmatch_lines([
-        "config/phases.yaml:9: task 1.2 (command: breaks) failed",
-        "`echo broken; exit 3` exited 3, expected 0",
-        "broken",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*::1.2 FAILED*",
+            "*::1.3 BLOCKED (blocked: 1.2 failed)*",
+            "*::1.4 CHANGED*",
+            "*::2.1 BLOCKED (blocked: 1.2 failed)*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "config/phases.yaml:9: task 1.2 (command: breaks) failed",
+            "`echo broken; exit 3` exited 3, expected 0",
+            "broken",
+        ]
+    )
 
 
 def test_unselected_dependency_that_is_not_done_blocks(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(FAILING.replace("exit 3", "exit 0"))
     result = pytester.runpytest("--phase", "2", "-rs")
-    result.stdout.fnmatch_lines(["BLOCKED *config/phases.yaml:23: blocked: phase_1 not done (run pytest --phase 1)"])
+    result.stdout.fnmatch_lines(
+        ["BLOCKED *config/phases.yaml:23: blocked: phase_1 not done (run pytest --phase 1)"]
+    )
     result = pytester.runpytest("--phase", "1")
     result.assert_outcomes(passed=4)
     result = pytester.runpytest("--phase", "2", "-v")
@@ -113,8 +123,11 @@ def test_unselected_dependency_that_is_not_done_blocks(pytester: pytest.Pytester
 
 
 def test_task_depends_on_a_group(pytester: pytest.Pytester, roadmap) -> None:
-    roadmap(FAILING.replace('name: later,', 'name: later, depends_on: [group_b],').replace(
-        "phase_2:\n  name: Two", "phase_2:\n  name: Two\n  depends_on: []"))
+    roadmap(
+        FAILING.replace("name: later,", "name: later, depends_on: [group_b],").replace(
+            "phase_2:\n  name: Two", "phase_2:\n  name: Two\n  depends_on: []"
+        )
+    )
     result = pytester.runpytest("--group", "c", "-rs")
     result.stdout.fnmatch_lines(["BLOCKED *: blocked: group_b not done (run pytest --group b)"])
 
@@ -172,7 +185,9 @@ def test_plugin_type_validates_with_its_model(pytester: pytest.Pytester, roadmap
             - {id: "1.1", name: say hello, type: greet, whom: world}
     """)
     result = pytester.runpytest("--all")
-    result.stdout.fnmatch_lines(["config/phases.yaml:7: task 1.1: unknown key 'whom'; did you mean 'who'?"])
+    result.stdout.fnmatch_lines(
+        ["config/phases.yaml:7: task 1.1: unknown key 'whom'; did you mean 'who'?"]
+    )
 
 
 def test_plugin_type_without_a_model_takes_params(pytester: pytest.Pytester, roadmap) -> None:
@@ -225,12 +240,18 @@ def test_command_tasks(pytester: pytest.Pytester, roadmap) -> None:
     (pytester.path / "sub").mkdir()
     roadmap(COMMANDS)
     result = pytester.runpytest("--all", "-v")
-    result.stdout.fnmatch_lines(["*::1.1 CHANGED*", "*::1.2 CHANGED*", "*::1.3 FAILED*",
-                                 "*timed out after 1.2s: sleep 30*"])
-    assert (pytester.path / "sub" / "where.txt").read_text().split() == [str(pytester.path / "sub"), "hi"]
+    result.stdout.fnmatch_lines(
+        ["*::1.1 CHANGED*", "*::1.2 CHANGED*", "*::1.3 FAILED*", "*timed out after 1.2s: sleep 30*"]
+    )
+    assert (pytester.path / "sub" / "where.txt").read_text().split() == [
+        str(pytester.path / "sub"),
+        "hi",
+    ]
 
 
-def test_dry_run_writes_nothing_and_runs_nothing(pytester: pytest.Pytester, roadmap, write_type) -> None:
+def test_dry_run_writes_nothing_and_runs_nothing(
+    pytester: pytest.Pytester, roadmap, write_type
+) -> None:
     (pytester.path / "notes.txt").write_text("old line\n")
     roadmap("""
     phase_1:
@@ -243,17 +264,19 @@ def test_dry_run_writes_nothing_and_runs_nothing(pytester: pytest.Pytester, road
             - {id: "1.2", name: side effect, type: command, run: "touch ran.txt"}
     """)
     result = pytester.runpytest("--all", "--dry-run", "-v")
-    result.stdout.fnmatch_lines([
-        "*::1.1 WOULD CHANGE*",
-        "*::1.2 WOULD RUN*",
-        "*dry run: what would change*",
-        "--- a/notes.txt",
-        "+++ b/notes.txt",
-        "-old line",
-        "+new line",
-        "*dry run: what would run*",
-        "*1.2: would run: touch ran.txt (in .)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*::1.1 WOULD CHANGE*",
+            "*::1.2 WOULD RUN*",
+            "*dry run: what would change*",
+            "--- a/notes.txt",
+            "+++ b/notes.txt",
+            "-old line",
+            "+new line",
+            "*dry run: what would run*",
+            "*1.2: would run: touch ran.txt (in .)",
+        ]
+    )
     assert (pytester.path / "notes.txt").read_text() == "old line\n"
     assert not (pytester.path / "ran.txt").exists()
 
@@ -283,13 +306,15 @@ def test_checkpoint_lists_failing_checks(pytester: pytest.Pytester, roadmap) -> 
     """)
     result = pytester.runpytest("--all", "-v", "-rs")
     result.stdout.fnmatch_lines(["BLOCKED * blocked: phase_1 checkpoint failed"], consecutive=False)
-    result.stdout.fnmatch_lines([
-        "*::phase_1::checkpoint FAILED*",
-        "*::2.1 BLOCKED (blocked: phase_1 ...)*",
-        "config/phases.yaml:8: checkpoint of phase_1 (Foundation Complete) failed",
-        "✓ Baseline coverage established",
-        "✗ CI pipeline runs successfully: `false` exited 1, expected 0",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*::phase_1::checkpoint FAILED*",
+            "*::2.1 BLOCKED (blocked: phase_1 ...)*",
+            "config/phases.yaml:8: checkpoint of phase_1 (Foundation Complete) failed",
+            "✓ Baseline coverage established",
+            "✗ CI pipeline runs successfully: `false` exited 1, expected 0",
+        ]
+    )
 
 
 def test_non_blocking_checkpoint_does_not_block(pytester: pytest.Pytester, roadmap) -> None:
@@ -339,13 +364,22 @@ def test_failure_of_our_own_code_keeps_its_traceback(pytester: pytest.Pytester, 
 
 
 def test_fail_fast_setting_stops_the_run(pytester: pytest.Pytester, roadmap) -> None:
-    roadmap("orchestrator:\n  settings:\n    fail_fast: true\n" + FAILING.replace('type: command, run: "true"}\n    group_b', 'type: command, run: "true"}\n    group_b'))
+    roadmap(
+        "orchestrator:\n  settings:\n    fail_fast: true\n"
+        + FAILING.replace(
+            'type: command, run: "true"}\n    group_b', 'type: command, run: "true"}\n    group_b'
+        )
+    )
     result = pytester.runpytest("--all")
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
 
 
-def test_a_blocked_reason_keeps_its_root_cause_through_later_phases(pytester: pytest.Pytester, roadmap) -> None:
-    roadmap(FAILING.replace("exit 3", "exit 0") + """
+def test_a_blocked_reason_keeps_its_root_cause_through_later_phases(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    roadmap(
+        FAILING.replace("exit 3", "exit 0")
+        + """
 phase_3:
   name: Three
   groups:
@@ -353,10 +387,13 @@ phase_3:
       name: D
       tasks:
         - {id: "3.1", name: last, type: command, run: "true"}
-""")
+"""
+    )
     result = pytester.runpytest("--phase", "2", "--phase", "3", "-rs")
-    result.stdout.fnmatch_lines([
-        "* config/phases.yaml:23: blocked: phase_1 not done (run pytest --phase 1)",
-        "* config/phases.yaml:*: blocked: phase_1 not done (run pytest --phase 1)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "* config/phases.yaml:23: blocked: phase_1 not done (run pytest --phase 1)",
+            "* config/phases.yaml:*: blocked: phase_1 not done (run pytest --phase 1)",
+        ]
+    )
     result.stdout.no_fnmatch_line("*phase_2 not done*")

@@ -12,7 +12,7 @@ pytest.importorskip("xdist")
 
 from xdist.remote import Producer  # type: ignore[import-untyped]
 
-from pytest_orchestrate.scheduler import PARK_ID, DagScheduling
+from pytest_orchestrate.session.scheduling import PARK_ID, DagScheduling
 
 ROADMAP = """
 orchestrator:
@@ -88,14 +88,19 @@ class Reports:
         self.reports.append(report)
 
     def skipped(self) -> dict[str, str]:
-        return {r.nodeid: str(r.longrepr[2]) for r in self.reports  # type: ignore[index]
-                if r.skipped and r.when == "setup"}
+        return {
+            r.nodeid: str(r.longrepr[2])
+            for r in self.reports  # type: ignore[index]
+            if r.skipped and r.when == "setup"
+        }
 
 
 class Harness:
     """A scheduler on a real config, with helpers that play the workers' part."""
 
-    def __init__(self, pytester: pytest.Pytester, fail_fast: bool = False, numnodes: int = 2) -> None:
+    def __init__(
+        self, pytester: pytest.Pytester, fail_fast: bool = False, numnodes: int = 2
+    ) -> None:
         (pytester.path / "config").mkdir(exist_ok=True)
         (pytester.path / FILE).write_text(ROADMAP.format(fail_fast=str(fail_fast).lower()))
         self.config = pytester.parseconfigure(
@@ -105,7 +110,9 @@ class Harness:
         self.config.pluginmanager.register(self.seen, "test-reports")
         hooks = self.config.pluginmanager.get_plugin("orchestrate-xdist")
         assert hooks is not None
-        sched = hooks.pytest_xdist_make_scheduler(config=self.config, log=Producer("test", enabled=False))
+        sched = hooks.pytest_xdist_make_scheduler(
+            config=self.config, log=Producer("test", enabled=False)
+        )
         assert isinstance(sched, DagScheduling)
         self.sched = sched
 
@@ -124,10 +131,22 @@ class Harness:
         return COLLECTION[index].rsplit("::", 1)[-1]
 
     def report(self, tid: str, outcome: str = "passed", status: str = "changed") -> None:
-        props: list[tuple[str, Any]] = [("phase", "phase_1"), ("group", "group_a"), ("type", "command"),
-                                        ("priority", "medium"), ("status", status if outcome == "passed" else "failed")]
-        rep = pytest.TestReport(IDS[tid], (FILE, 1, tid), {}, outcome, None if outcome == "passed" else "boom",
-                                "call", user_properties=props)
+        props: list[tuple[str, Any]] = [
+            ("phase", "phase_1"),
+            ("group", "group_a"),
+            ("type", "command"),
+            ("priority", "medium"),
+            ("status", status if outcome == "passed" else "failed"),
+        ]
+        rep = pytest.TestReport(
+            IDS[tid],
+            (FILE, 1, tid),
+            {},
+            outcome,
+            None if outcome == "passed" else "boom",
+            "call",
+            user_properties=props,
+        )
         self.config.hook.pytest_runtest_logreport(report=rep)
 
     def complete(self, node: FakeNode, tid: str, outcome: str = "passed") -> None:
@@ -170,17 +189,23 @@ def test_failure_blocks_dependents_on_the_controller_naming_it(pytester: pytest.
     h.complete(a, "1.5")
     assert h.seen.skipped()[IDS["2.1"]] == "Skipped: blocked: 1.1 failed"
     assert h.sched.tests_finished
-    sent = {h.running(n) for n in (a, b)} | {COLLECTION[i].rsplit("::", 1)[-1] for n in (a, b) for i, _ in n.sent}
+    sent = {h.running(n) for n in (a, b)} | {
+        COLLECTION[i].rsplit("::", 1)[-1] for n in (a, b) for i, _ in n.sent
+    }
     assert sent == {"1.1", "1.4", "1.5"}, "blocked items are never sent"
     blocked = [r for r in h.seen.reports if r.nodeid == IDS["2.1"]]
     assert [(r.when, r.outcome) for r in blocked] == [("setup", "skipped"), ("teardown", "passed")]
     props = dict(blocked[0].user_properties)
-    assert props["status"] == "blocked" and props["phase"] == "phase_2" and props["group"] == "group_c"
+    assert (
+        props["status"] == "blocked" and props["phase"] == "phase_2" and props["group"] == "group_c"
+    )
     assert blocked[0].location == (FILE, 27, "task 2.1 (command: later)")
     assert blocked[0].longrepr[:2] == (str(pytester.path / FILE), 28)  # type: ignore[index]
 
 
-def test_crashed_item_fails_and_blocks_once_its_crash_report_arrives(pytester: pytest.Pytester) -> None:
+def test_crashed_item_fails_and_blocks_once_its_crash_report_arrives(
+    pytester: pytest.Pytester,
+) -> None:
     h = Harness(pytester)
     a, b = FakeNode("gw0"), FakeNode("gw1")
     h.start([a, b])
@@ -203,7 +228,9 @@ def test_crashed_item_fails_and_blocks_once_its_crash_report_arrives(pytester: p
     assert h.sched.tests_finished
 
 
-def test_schedule_is_idempotent_and_a_worker_with_another_collection_gets_nothing(pytester: pytest.Pytester) -> None:
+def test_schedule_is_idempotent_and_a_worker_with_another_collection_gets_nothing(
+    pytester: pytest.Pytester,
+) -> None:
     h = Harness(pytester)
     a, b = FakeNode("gw0"), FakeNode("gw1")
     h.start([a, b])
@@ -248,7 +275,9 @@ def test_without_roadmap_items_xdist_load_scheduling_takes_over(pytester: pytest
     plain = [f"tests/test_x.py::test_{i}" for i in range(6)]
     h.start([a, b], plain)
     assert type(h.sched.delegate).__name__ == "LoadScheduling"
-    assert a.sent and b.sent and all(len(chunk) > 1 for n in (a, b) for chunk in n.sent), "load's chunks, no park"
+    assert a.sent and b.sent and all(len(chunk) > 1 for n in (a, b) for chunk in n.sent), (
+        "load's chunks, no park"
+    )
     assert h.sched.nodes == [a, b]
 
 
@@ -264,10 +293,14 @@ def test_ordinary_tests_next_to_a_roadmap_have_no_dependencies(pytester: pytest.
     assert collection[nodes[1].sent[-1][0]] == "tests/test_x.py::test_a"
 
 
-def test_a_roadmap_the_controller_cannot_map_runs_one_at_a_time_in_worker_order(pytester: pytest.Pytester) -> None:
+def test_a_roadmap_the_controller_cannot_map_runs_one_at_a_time_in_worker_order(
+    pytester: pytest.Pytester,
+) -> None:
     h = Harness(pytester)
     a, b = FakeNode("gw0"), FakeNode("gw1")
-    stranger = f"{FILE}::phase_1::group_a::9.9"  # collected by workers, unknown to the controller's load
+    stranger = (
+        f"{FILE}::phase_1::group_a::9.9"  # collected by workers, unknown to the controller's load
+    )
     collection = [IDS["1.4"], IDS["1.1"], stranger, PARK_ID]
     h.start([a, b], collection)
     assert [n.sent for n in (a, b)] == [[[0, 3]], []]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from pytest_orchestrate.edit.workflow import YAML_ACTIONS, check_workflow, edit_yaml
 from pytest_orchestrate.errors import EditError
-from pytest_orchestrate.workflow import YAML_ACTIONS, check_workflow, edit_yaml
 
 DATA = Path(__file__).parent / "data" / "workflows"
 
@@ -23,7 +23,9 @@ PACKAGE_JSON = '{"scripts": {"build": "vite build", "migrate": "knex migrate:lat
 
 def project(tmp_path: Path, *files: str) -> Path:
     for name in files:
-        (tmp_path / name).write_text(PACKAGE_JSON if name == "package.json" else "", encoding="utf-8")
+        (tmp_path / name).write_text(
+            PACKAGE_JSON if name == "package.json" else "", encoding="utf-8"
+        )
     return tmp_path
 
 
@@ -76,7 +78,11 @@ GOLDEN = [
         "yaml_append",
         {
             "path": "updates",
-            "value": {"package-ecosystem": "pip", "directory": "/", "schedule": {"interval": "weekly"}},
+            "value": {
+                "package-ecosystem": "pip",
+                "directory": "/",
+                "schedule": {"interval": "weekly"},
+            },
             "after": "package-ecosystem=npm",
         },
         None,
@@ -84,7 +90,9 @@ GOLDEN = [
 ]
 
 
-@pytest.mark.parametrize(("case", "action", "params", "lockfile"), GOLDEN, ids=[g[0] for g in GOLDEN])
+@pytest.mark.parametrize(
+    ("case", "action", "params", "lockfile"), GOLDEN, ids=[g[0] for g in GOLDEN]
+)
 def test_golden_output_and_idempotence(
     tmp_path: Path, case: str, action: str, params: dict[str, Any], lockfile: str | None
 ) -> None:
@@ -145,7 +153,9 @@ def test_continue_on_error_is_removed_from_the_safety_step_only(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("params", [{"step": "Lint"}, {"run": "ruff check"}])
-def test_the_step_can_be_named_or_found_by_its_command(tmp_path: Path, params: dict[str, str]) -> None:
+def test_the_step_can_be_named_or_found_by_its_command(
+    tmp_path: Path, params: dict[str, str]
+) -> None:
     text = read("remove_continue_on_error.input.yml")
     after = edit(text, "remove_continue_on_error", tmp_path, **params)
     assert "# TODO: remove once the advisories are fixed" in after
@@ -177,17 +187,31 @@ def test_a_missing_step_is_an_error_listing_the_steps(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("lockfile", "command"),
-    [("package-lock.json", "npm run migrate"), ("yarn.lock", "yarn migrate"), ("pnpm-lock.yaml", "pnpm run migrate")],
+    [
+        ("package-lock.json", "npm run migrate"),
+        ("yarn.lock", "yarn migrate"),
+        ("pnpm-lock.yaml", "pnpm run migrate"),
+    ],
 )
-def test_the_migration_command_follows_the_lockfile(tmp_path: Path, lockfile: str, command: str) -> None:
-    after = edit(read("add_migration_step.input.yml"), "add_migration_step", project(tmp_path, lockfile))
-    assert f"run: npm ci\n\n      - name: Run database migrations\n        run: {command}\n\n      # The suite" in after
+def test_the_migration_command_follows_the_lockfile(
+    tmp_path: Path, lockfile: str, command: str
+) -> None:
+    after = edit(
+        read("add_migration_step.input.yml"), "add_migration_step", project(tmp_path, lockfile)
+    )
+    assert (
+        f"run: npm ci\n\n      - name: Run database migrations\n        run: {command}\n\n      # The suite"
+        in after
+    )
 
 
 def test_without_a_lockfile_the_workflows_own_installer_decides(tmp_path: Path) -> None:
     text = read("style-dash-under-key.yml")
     after = edit(text, "add_migration_step", tmp_path)
-    assert added_lines(text, after) == ["    - name: Run database migrations", "      run: yarn migrate"]
+    assert added_lines(text, after) == [
+        "    - name: Run database migrations",
+        "      run: yarn migrate",
+    ]
 
 
 def test_migration_params_command_env_and_job(tmp_path: Path) -> None:
@@ -213,17 +237,23 @@ def test_migration_params_command_env_and_job(tmp_path: Path) -> None:
 def test_the_migration_goes_after_the_step_params_after_names(tmp_path: Path) -> None:
     text = read("add_migration_step.input.yml")
     after = edit(
-        text, "add_migration_step", project(tmp_path, "package-lock.json"), after="uses~=setup-node", name="Migrate"
+        text,
+        "add_migration_step",
+        project(tmp_path, "package-lock.json"),
+        after="uses~=setup-node",
+        name="Migrate",
     )
     assert (
-        "          cache: npm\n\n      - name: Migrate\n        run: npm run migrate\n\n      - name: Install" in after
+        "          cache: npm\n\n      - name: Migrate\n        run: npm run migrate\n\n      - name: Install"
+        in after
     )
 
 
 def test_a_chosen_job_without_an_install_step_is_an_error(tmp_path: Path) -> None:
     text = read("implement_staging_deploy.input.yml")
     with pytest.raises(
-        EditError, match=r"ci.yml: job 'deploy-staging' has no install step \(npm ci, .*\); its steps are: "
+        EditError,
+        match=r"ci.yml: job 'deploy-staging' has no install step \(npm ci, .*\); its steps are: ",
     ):
         edit(text, "add_migration_step", tmp_path, job="deploy-staging")
 
@@ -238,13 +268,18 @@ def test_no_job_that_installs_then_tests_is_an_error(tmp_path: Path) -> None:
 
 
 def test_a_pnpm_project_gets_pnpm_set_up_before_node(tmp_path: Path) -> None:
-    text = read("implement_staging_deploy.input.yml").replace("npm ci", "pnpm install --frozen-lockfile")
+    text = read("implement_staging_deploy.input.yml").replace(
+        "npm ci", "pnpm install --frozen-lockfile"
+    )
     after = edit(text, "implement_staging_deploy", project(tmp_path, "pnpm-lock.yaml"))
     assert (
         "      - uses: pnpm/action-setup@v4\n"
         "      - uses: actions/setup-node@39370e3970a6d050c480ffad4ff0ed4d3fdee5af # v4.1.0\n"
     ) in after
-    assert "        run: pnpm install --frozen-lockfile\n      - name: Build\n        run: pnpm run build\n" in after
+    assert (
+        "        run: pnpm install --frozen-lockfile\n      - name: Build\n        run: pnpm run build\n"
+        in after
+    )
     assert "        run: pnpm run deploy:staging\n" in after
     check_workflow(after, filename="ci.yml")
 
@@ -266,14 +301,18 @@ def test_new_job_keys_go_above_steps_even_after_a_merge_key(tmp_path: Path) -> N
         "  deploy-prod:\n    <<: *defaults\n    steps:\n      - run: echo TODO\n"
     )
     after = edit(text, "implement_production_deploy", tmp_path, needs="build")
-    assert "  deploy-prod:\n    <<: *defaults\n    needs: [build]\n    if: github.ref == 'refs/heads/main'\n" in after
+    assert (
+        "  deploy-prod:\n    <<: *defaults\n    needs: [build]\n    if: github.ref == 'refs/heads/main'\n"
+        in after
+    )
     assert "    environment: production\n    steps:\n      - uses: actions/checkout@v4\n" in after
     check_workflow(after, filename="ci.yml")
 
 
 def test_an_existing_production_condition_gets_the_branch_guard(tmp_path: Path) -> None:
     text = read("implement_staging_deploy.input.yml").replace(
-        "    needs: deploy-staging\n", "    needs: deploy-staging\n    if: ${{ github.event_name == 'push' }}\n"
+        "    needs: deploy-staging\n",
+        "    needs: deploy-staging\n    if: ${{ github.event_name == 'push' }}\n",
     )
     after = edit(text, "implement_production_deploy", tmp_path, branch="release")
     assert "    if: (github.event_name == 'push') && github.ref == 'refs/heads/release'\n" in after
@@ -289,7 +328,9 @@ def test_a_job_with_real_steps_keeps_them(tmp_path: Path) -> None:
 
 def test_no_staging_job_is_an_error_naming_the_jobs(tmp_path: Path) -> None:
     text = read("add_approval_gates.input.yml")
-    with pytest.raises(EditError, match=r"no staging job .*jobs are: deploy-production; pass params job"):
+    with pytest.raises(
+        EditError, match=r"no staging job .*jobs are: deploy-production; pass params job"
+    ):
         edit(text, "implement_staging_deploy", tmp_path)
 
 
@@ -315,7 +356,9 @@ def test_a_multiline_trivy_command_keeps_its_line_continuation(tmp_path: Path) -
         "      - run: |\n          trivy image \\\n            --severity HIGH,CRITICAL \\\n            app:latest\n"
     )
     after = edit(text, "make_trivy_blocking", tmp_path)
-    assert "          trivy image --exit-code 1 \\\n            --severity HIGH,CRITICAL \\\n" in after
+    assert (
+        "          trivy image --exit-code 1 \\\n            --severity HIGH,CRITICAL \\\n" in after
+    )
 
 
 def test_approval_gates_add_a_url_to_an_environment_mapping(tmp_path: Path) -> None:
@@ -323,11 +366,16 @@ def test_approval_gates_add_a_url_to_an_environment_mapping(tmp_path: Path) -> N
         "    environment: production\n", "    environment:\n      name: prod\n"
     )
     after = edit(text, "add_approval_gates", tmp_path)
-    assert "    environment:\n      name: prod\n      url: ${{ vars.PRODUCTION_URL }}\n    concurrency:" in after
+    assert (
+        "    environment:\n      name: prod\n      url: ${{ vars.PRODUCTION_URL }}\n    concurrency:"
+        in after
+    )
 
 
 def test_trivy_severity_already_strict_enough_is_kept(tmp_path: Path) -> None:
-    text = read("style-dash-under-key.yml").replace('severity: "CRITICAL"', 'severity: "CRITICAL,HIGH,MEDIUM"')
+    text = read("style-dash-under-key.yml").replace(
+        'severity: "CRITICAL"', 'severity: "CRITICAL,HIGH,MEDIUM"'
+    )
     after = edit(text, "make_trivy_blocking", tmp_path)
     assert added_lines(text, after) == ['        exit-code: "1"']
 
@@ -356,20 +404,25 @@ def test_a_workflow_action_needs_a_workflow(tmp_path: Path) -> None:
 
 
 def test_an_unknown_action_lists_the_known_ones(tmp_path: Path) -> None:
-    with pytest.raises(EditError, match="ci.yml: unknown YAML action 'yaml_move'; known actions: add_approval_gates, "):
+    with pytest.raises(
+        EditError,
+        match="ci.yml: unknown YAML action 'yaml_move'; known actions: add_approval_gates, ",
+    ):
         edit("a: 1\n", "yaml_move", tmp_path)
 
 
 def test_unknown_params_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(
-        EditError, match="ci.yml: action add_migration_step got unknown params comand; it takes: after, command"
+        EditError,
+        match="ci.yml: action add_migration_step got unknown params comand; it takes: after, command",
     ):
         edit(read("add_migration_step.input.yml"), "add_migration_step", tmp_path, comand="x")
 
 
 def test_a_path_naming_a_missing_step_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(
-        EditError, match=r"ci.yml: path jobs.test.steps\[name=Migrate\].run: .* items are: 'actions/checkout@v4', "
+        EditError,
+        match=r"ci.yml: path jobs.test.steps\[name=Migrate\].run: .* items are: 'actions/checkout@v4', ",
     ):
         edit(
             read("add_migration_step.input.yml"),
@@ -382,7 +435,8 @@ def test_a_path_naming_a_missing_step_is_an_error(tmp_path: Path) -> None:
 
 def test_a_document_that_is_not_a_mapping_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(
-        EditError, match="ci.yml: the document is a list, not a mapping; action yaml_set cannot edit it"
+        EditError,
+        match="ci.yml: the document is a list, not a mapping; action yaml_set cannot edit it",
     ):
         edit("- a\n", "yaml_set", tmp_path, path="a", value=1)
 
@@ -390,14 +444,17 @@ def test_a_document_that_is_not_a_mapping_is_rejected(tmp_path: Path) -> None:
 # --- check_workflow ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "style-2space.yml", "style-4space.yml", "style-dash-under-key.yml"])
+@pytest.mark.parametrize(
+    "name", ["ci.yml", "style-2space.yml", "style-4space.yml", "style-dash-under-key.yml"]
+)
 def test_valid_workflows_pass(name: str) -> None:
     check_workflow(read(name), filename=name)
 
 
 def test_on_is_a_key_not_a_boolean() -> None:
     check_workflow(
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n", filename="ci.yml"
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n",
+        filename="ci.yml",
     )
 
 
@@ -414,14 +471,22 @@ def test_on_is_a_key_not_a_boolean() -> None:
             "ubuntu-latest",
             "$.jobs.build: Additional properties are not allowed ('runs-on-typo' was unexpected)",
         ),
-        ("jobs.build.timeout-minutes", "soon", "$.jobs.build['timeout-minutes']: 'soon' is not of type 'number'"),
+        (
+            "jobs.build.timeout-minutes",
+            "soon",
+            "$.jobs.build['timeout-minutes']: 'soon' is not of type 'number'",
+        ),
     ],
 )
-def test_a_schema_error_names_the_file_and_the_place(tmp_path: Path, path: str, value: object, message: str) -> None:
+def test_a_schema_error_names_the_file_and_the_place(
+    tmp_path: Path, path: str, value: object, message: str
+) -> None:
     after = edit(read("style-4space.yml"), "yaml_set", tmp_path, path=path, value=value)
     with pytest.raises(EditError) as error:
         check_workflow(after, filename=".github/workflows/build.yml")
-    assert str(error.value) == f".github/workflows/build.yml: not a valid GitHub workflow: {message}"
+    assert (
+        str(error.value) == f".github/workflows/build.yml: not a valid GitHub workflow: {message}"
+    )
 
 
 def test_needs_must_name_a_job() -> None:
@@ -440,7 +505,8 @@ def test_needs_must_not_form_a_cycle() -> None:
         1,
     )
     with pytest.raises(
-        EditError, match="ci.yml: not a valid GitHub workflow: needs cycle build -> deploy-staging -> build"
+        EditError,
+        match="ci.yml: not a valid GitHub workflow: needs cycle build -> deploy-staging -> build",
     ):
         check_workflow(text, filename="ci.yml")
 

@@ -73,8 +73,10 @@ def test_locked_read_modify_write_loses_no_update_across_processes(tmp_path: Pat
     import multiprocessing
 
     (tmp_path / "counter.txt").write_text("0\n")
-    procs = [multiprocessing.get_context("spawn").Process(target=_increment, args=(str(tmp_path), 40))
-             for _ in range(3)]
+    procs = [
+        multiprocessing.get_context("spawn").Process(target=_increment, args=(str(tmp_path), 40))
+        for _ in range(3)
+    ]
     for p in procs:
         p.start()
     for p in procs:

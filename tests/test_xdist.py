@@ -67,8 +67,10 @@ def pytest_orchestrate_register_task_types(registry):
 def timed(name: str, log: Path, seconds: float = 0.2, fail: bool = False) -> str:
     """A shell command that logs its start and end (and fails at the end if asked)."""
     tail = "; exit 1" if fail else ""
-    return (f"echo start {name} $(date +%s.%N) >> {log}; sleep {seconds}; "
-            f"echo end {name} $(date +%s.%N) >> {log}{tail}")
+    return (
+        f"echo start {name} $(date +%s.%N) >> {log}; sleep {seconds}; "
+        f"echo end {name} $(date +%s.%N) >> {log}{tail}"
+    )
 
 
 def read_log(log: Path) -> dict[str, tuple[float, float]]:
@@ -88,7 +90,9 @@ def overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
 
 def max_concurrency(spans: Iterable[tuple[float, float]]) -> int:
     spans = list(spans)
-    events = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans], key=lambda ev: (ev[0], ev[1]))
+    events = sorted(
+        [(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans], key=lambda ev: (ev[0], ev[1])
+    )
     best = current = 0
     for _, step in events:
         current += step
@@ -130,9 +134,13 @@ def recorder(pytester: pytest.Pytester) -> Path:
 
 # -- dependencies are exact, the rest runs in parallel ---------------------------------------------
 
+
 def dag_roadmap(log: Path) -> str:
-    t = lambda name: timed(name, log)
-    return f"""
+    def t(name: str) -> str:
+        return timed(name, log)
+
+    return (
+        f"""
     phase_1:
       name: One
       groups:
@@ -140,19 +148,19 @@ def dag_roadmap(log: Path) -> str:
           name: A
           execution: sequential
           tasks:
-            - {{id: "1.1", name: a, type: command, run: "{t('1.1')}"}}
-            - {{id: "1.2", name: b, type: command, run: "{t('1.2')}"}}
+            - {{id: "1.1", name: a, type: command, run: "{t("1.1")}"}}
+            - {{id: "1.2", name: b, type: command, run: "{t("1.2")}"}}
         group_b:
           name: B
           execution: parallel
           tasks:
-            - {{id: "1.3", name: c, type: command, run: "{t('1.3')}"}}
-            - {{id: "1.4", name: d, type: command, run: "{t('1.4')}"}}
+            - {{id: "1.3", name: c, type: command, run: "{t("1.3")}"}}
+            - {{id: "1.4", name: d, type: command, run: "{t("1.4")}"}}
       checkpoint:
         name: One works
         blocking: true
         checks:
-          - {{name: check, type: command, run: "{t('cp1')}"}}
+          - {{name: check, type: command, run: "{t("cp1")}"}}
     phase_2:
       name: Two
       groups:
@@ -160,9 +168,12 @@ def dag_roadmap(log: Path) -> str:
           name: C
           execution: parallel
           tasks:
-    """.rstrip(" ") + "\n".join(
-        f'            - {{id: "2.{i}", name: c{i}, type: command, run: "{t(f"2.{i}")}"}}' for i in range(1, 7)
-    ) + f"""
+    """.rstrip(" ")
+        + "\n".join(
+            f'            - {{id: "2.{i}", name: c{i}, type: command, run: "{t(f"2.{i}")}"}}'
+            for i in range(1, 7)
+        )
+        + f"""
     phase_3:
       name: Three
       groups:
@@ -170,12 +181,12 @@ def dag_roadmap(log: Path) -> str:
           name: D
           execution: sequential
           tasks:
-            - {{id: "3.1", name: a, type: command, run: "{t('3.1')}"}}
-            - {{id: "3.2", name: b, type: command, run: "{t('3.2')}"}}
+            - {{id: "3.1", name: a, type: command, run: "{t("3.1")}"}}
+            - {{id: "3.2", name: b, type: command, run: "{t("3.2")}"}}
       checkpoint:
         name: Three works
         checks:
-          - {{name: check, type: command, run: "{t('cp3')}"}}
+          - {{name: check, type: command, run: "{t("cp3")}"}}
     phase_4:
       name: Four
       depends_on: [phase_1]
@@ -184,15 +195,16 @@ def dag_roadmap(log: Path) -> str:
           name: E
           execution: parallel
           tasks:
-            - {{id: "4.1", name: a, type: command, run: "{t('4.1')}"}}
-            - {{id: "4.2", name: b, type: command, run: "{t('4.2')}"}}
+            - {{id: "4.1", name: a, type: command, run: "{t("4.1")}"}}
+            - {{id: "4.2", name: b, type: command, run: "{t("4.2")}"}}
         group_f:
           name: F
           execution: sequential
           tasks:
-            - {{id: "4.3", name: c, type: command, run: "{t('4.3')}", depends_on: ["2.2"]}}
-            - {{id: "4.4", name: d, type: command, run: "{t('4.4')}"}}
+            - {{id: "4.3", name: c, type: command, run: "{t("4.3")}", depends_on: ["2.2"]}}
+            - {{id: "4.4", name: d, type: command, run: "{t("4.4")}"}}
     """
+    )
 
 
 PHASE_1 = ["1.1", "1.2", "1.3", "1.4"]
@@ -221,7 +233,9 @@ def test_nothing_starts_before_its_dependencies_end_and_independent_tasks_overla
     spans = read_log(recorder)
     assert len(spans) == 18
     assert_waited(spans, DAG_DEPS)
-    assert max_concurrency(spans[t] for t in PHASE_2) == int(workers), "group c runs as wide as the workers allow"
+    assert max_concurrency(spans[t] for t in PHASE_2) == int(workers), (
+        "group c runs as wide as the workers allow"
+    )
     # Phase 4 only waits for phase 1, so it runs alongside phases 2 and 3.
     later = [spans[t] for t in [*PHASE_2, "3.1", "3.2"]]
     assert any(overlap(spans[t], other) for t in ("4.1", "4.2", "4.3", "4.4") for other in later)
@@ -234,19 +248,23 @@ def test_group_runs_its_six_parallel_tasks_four_at_a_time(
         f'            - {{id: "1.{i}", name: c{i}, type: command, run: "{timed(f"1.{i}", recorder, 0.4)}"}}'
         for i in range(2, 8)
     )
-    roadmap(f"""
+    roadmap(
+        f"""
     phase_1:
       name: One
       groups:
         group_a:
           name: A
           tasks:
-            - {{id: "1.1", name: other, type: command, run: "{timed('1.1', recorder)}"}}
+            - {{id: "1.1", name: other, type: command, run: "{timed("1.1", recorder)}"}}
         group_c:
           name: C
           execution: parallel
           tasks:
-    """.rstrip(" ") + tasks + "\n")
+    """.rstrip(" ")
+        + tasks
+        + "\n"
+    )
     result = run(pytester, "--group", "c", "-n", "4")
     result.assert_outcomes(passed=6)
     spans = read_log(recorder)
@@ -263,15 +281,15 @@ def test_the_longest_chain_goes_first(pytester: pytest.Pytester, roadmap, record
           name: A
           execution: parallel
           tasks:
-            - {{id: "1.1", name: a, type: command, run: "{timed('1.1', recorder, 0)}"}}
-            - {{id: "1.2", name: b, type: command, run: "{timed('1.2', recorder, 0)}"}}
+            - {{id: "1.1", name: a, type: command, run: "{timed("1.1", recorder, 0)}"}}
+            - {{id: "1.2", name: b, type: command, run: "{timed("1.2", recorder, 0)}"}}
         group_b:
           name: B
           execution: sequential
           tasks:
-            - {{id: "1.3", name: c, type: command, run: "{timed('1.3', recorder, 0)}"}}
-            - {{id: "1.4", name: d, type: command, run: "{timed('1.4', recorder, 0)}"}}
-            - {{id: "1.5", name: e, type: command, run: "{timed('1.5', recorder, 0)}"}}
+            - {{id: "1.3", name: c, type: command, run: "{timed("1.3", recorder, 0)}"}}
+            - {{id: "1.4", name: d, type: command, run: "{timed("1.4", recorder, 0)}"}}
+            - {{id: "1.5", name: e, type: command, run: "{timed("1.5", recorder, 0)}"}}
     """)
     result = run(pytester, "--all", "-n", "1")
     result.assert_outcomes(passed=5)
@@ -291,9 +309,9 @@ def test_writers_of_one_file_never_overlap_even_in_a_parallel_group(
           name: A
           execution: parallel
           tasks:
-            - {{id: "1.1", name: a, type: command, writes: [out.txt], run: "{timed('1.1', recorder, 0.4)}"}}
-            - {{id: "1.2", name: b, type: command, writes: [out.txt], run: "{timed('1.2', recorder, 0.4)}"}}
-            - {{id: "1.3", name: c, type: command, run: "{timed('1.3', recorder, 0.4)}"}}
+            - {{id: "1.1", name: a, type: command, writes: [out.txt], run: "{timed("1.1", recorder, 0.4)}"}}
+            - {{id: "1.2", name: b, type: command, writes: [out.txt], run: "{timed("1.2", recorder, 0.4)}"}}
+            - {{id: "1.3", name: c, type: command, run: "{timed("1.3", recorder, 0.4)}"}}
     """)
     result = run(pytester, "--all", "-n", "3")
     result.assert_outcomes(passed=3)
@@ -343,7 +361,11 @@ phase_3:
 
 def skip_lines(result: pytest.RunResult) -> list[str]:
     """The ``-rs`` lines without their first word: pytest takes it from whichever skip came first."""
-    return sorted(line.split(" ", 1)[1] for line in result.outlines if re.match(r"(BLOCKED|MANUAL) \[\d+\] ", line))
+    return sorted(
+        line.split(" ", 1)[1]
+        for line in result.outlines
+        if re.match(r"(BLOCKED|MANUAL) \[\d+\] ", line)
+    )
 
 
 def junit_cases(path: Path) -> dict[str, tuple[str, str, list[tuple[str, str]]]]:
@@ -351,11 +373,19 @@ def junit_cases(path: Path) -> dict[str, tuple[str, str, list[tuple[str, str]]]]
     out = {}
     for case in ET.parse(path).getroot().iter("testcase"):
         skipped = case.find("skipped")
-        outcome = ("skipped" if skipped is not None else
-                   "failed" if case.find("failure") is not None or case.find("error") is not None else "passed")
+        outcome = (
+            "skipped"
+            if skipped is not None
+            else "failed"
+            if case.find("failure") is not None or case.find("error") is not None
+            else "passed"
+        )
         props = [(p.get("name", ""), p.get("value", "")) for p in case.iter("property")]
         out[f"{case.get('classname')}.{case.get('name')}"] = (
-            outcome, skipped.get("message", "") if skipped is not None else "", props)
+            outcome,
+            skipped.get("message", "") if skipped is not None else "",
+            props,
+        )
     return out
 
 
@@ -369,27 +399,40 @@ def test_blocked_dependents_are_reported_exactly_as_without_xdist(
     assert outcomes(pytester) == serial_outcomes
     assert serial_outcomes["1.3"] == {"outcome": "skipped", "reason": "blocked: 1.2 failed"}
     assert serial_outcomes["2.1"] == {"outcome": "skipped", "reason": "blocked: 1.2 failed"}
-    assert serial_outcomes["3.1"] == {"outcome": "skipped", "reason": "blocked: 1.5 waiting for confirmation"}
-    assert serial_outcomes["3.2"] == {"outcome": "skipped", "reason": "blocked: 1.5 waiting for confirmation"}
+    assert serial_outcomes["3.1"] == {
+        "outcome": "skipped",
+        "reason": "blocked: 1.5 waiting for confirmation",
+    }
+    assert serial_outcomes["3.2"] == {
+        "outcome": "skipped",
+        "reason": "blocked: 1.5 waiting for confirmation",
+    }
     parallel.assert_outcomes(passed=2, failed=1, skipped=5)
-    parallel.stdout.fnmatch_lines_random([
-        "*::phase_1::group_a::1.3 BLOCKED (blocked: 1.2 failed)*",
-        "*::phase_2::group_c::2.1 BLOCKED (blocked: 1.2 failed)*",
-        "*::phase_3::group_d::3.1 BLOCKED (blocked: 1.5 wait*",  # trimmed to the terminal width
-    ])
+    parallel.stdout.fnmatch_lines_random(
+        [
+            "*::phase_1::group_a::1.3 BLOCKED (blocked: 1.2 failed)*",
+            "*::phase_2::group_c::2.1 BLOCKED (blocked: 1.2 failed)*",
+            "*::phase_3::group_d::3.1 BLOCKED (blocked: 1.5 wait*",  # trimmed to the terminal width
+        ]
+    )
     assert skip_lines(parallel) == skip_lines(serial)
     assert "[1] config/phases.yaml:10: blocked: 1.2 failed" in skip_lines(parallel)
     serial_cases = junit_cases(pytester.path / "serial.xml")
     assert junit_cases(pytester.path / "xdist.xml") == serial_cases
     outcome, message, props = serial_cases["config.phases.yaml.phase_2.group_c.2.1"]
-    assert (outcome, message, props[-1]) == ("skipped", "blocked: 1.2 failed", ("status", "blocked"))
+    assert (outcome, message, props[-1]) == (
+        "skipped",
+        "blocked: 1.2 failed",
+        ("status", "blocked"),
+    )
 
 
 def test_a_crashed_worker_fails_its_task_alone_and_is_replaced(
     pytester: pytest.Pytester, roadmap, recorder: Path
 ) -> None:
     pytester.makeconftest(RECORDER + CRASH_TYPE)
-    roadmap("""
+    roadmap(
+        """
     phase_1:
       name: One
       groups:
@@ -404,10 +447,12 @@ def test_a_crashed_worker_fails_its_task_alone_and_is_replaced(
           name: B
           execution: parallel
           tasks:
-    """.rstrip(" ") + "\n".join(
-        f'            - {{id: "1.{i}", name: side, type: command, run: "{timed(f"1.{i}", recorder, 0.3)}"}}'
-        for i in range(4, 8)
-    ) + """
+    """.rstrip(" ")
+        + "\n".join(
+            f'            - {{id: "1.{i}", name: side, type: command, run: "{timed(f"1.{i}", recorder, 0.3)}"}}'
+            for i in range(4, 8)
+        )
+        + """
     phase_2:
       name: Two
       groups:
@@ -415,18 +460,22 @@ def test_a_crashed_worker_fails_its_task_alone_and_is_replaced(
           name: C
           tasks:
             - {id: "2.1", name: later, type: command, run: "true"}
-    """)
+    """
+    )
     result = run(pytester, "--all", "-n", "2", "-rs")
     result.assert_outcomes(passed=5, failed=1, skipped=2)
     result.stdout.fnmatch_lines(["*replacing crashed worker gw*"])
-    result.stdout.fnmatch_lines(["*worker 'gw*' crashed while running 'config/phases.yaml::phase_1::group_a::1.2'"])
+    result.stdout.fnmatch_lines(
+        ["*worker 'gw*' crashed while running 'config/phases.yaml::phase_1::group_a::1.2'"]
+    )
     got = outcomes(pytester)
     assert got["1.2"]["outcome"] == "failed"
     assert got["1.3"] == got["2.1"] == {"outcome": "skipped", "reason": "blocked: 1.2 failed"}
     assert sorted(read_log(recorder)) == ["1.4", "1.5", "1.6", "1.7"]
 
 
-STOPPING = """
+STOPPING = (
+    """
 orchestrator:
   settings:
     fail_fast: {fail_fast}
@@ -439,23 +488,33 @@ phase_1:
       tasks:
         - {{id: "1.1", name: fails, type: command, run: "{fails}"}}
         - {{id: "1.2", name: slow, type: command, run: "{slow}"}}
-""" + "\n".join(f'        - {{{{id: "1.{i}", name: rest, type: command, run: "{{t{i}}}"}}}}' for i in range(3, 7)) + "\n"
+"""
+    + "\n".join(
+        f'        - {{{{id: "1.{i}", name: rest, type: command, run: "{{t{i}}}"}}}}'
+        for i in range(3, 7)
+    )
+    + "\n"
+)
 
 
 @pytest.mark.parametrize("how", ["-x", "--maxfail=1", "fail_fast"])
 def test_a_failure_under_x_maxfail_or_fail_fast_stops_dispatching(
     pytester: pytest.Pytester, roadmap, recorder: Path, how: str
 ) -> None:
-    roadmap(STOPPING.format(
-        fail_fast=str(how == "fail_fast").lower(),
-        fails=timed("1.1", recorder, 0.1, fail=True),
-        slow=timed("1.2", recorder, 1.0),
-        **{f"t{i}": timed(f"1.{i}", recorder, 0.1) for i in range(3, 7)},
-    ))
+    roadmap(
+        STOPPING.format(
+            fail_fast=str(how == "fail_fast").lower(),
+            fails=timed("1.1", recorder, 0.1, fail=True),
+            slow=timed("1.2", recorder, 1.0),
+            **{f"t{i}": timed(f"1.{i}", recorder, 0.1) for i in range(3, 7)},
+        )
+    )
     result = run(pytester, "--all", "-n", "2", *([] if how == "fail_fast" else [how]))
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
-    assert sorted(read_log(recorder)) == ["1.1", "1.2"], "the running task finishes; nothing else starts"
+    assert sorted(read_log(recorder)) == ["1.1", "1.2"], (
+        "the running task finishes; nothing else starts"
+    )
 
 
 def test_keyword_selection_blocks_on_the_unselected_dependency_like_serial(
@@ -467,11 +526,16 @@ def test_keyword_selection_blocks_on_the_unselected_dependency_like_serial(
     result = run(pytester, "--all", "-k", "not 1.2 and not 1.5", "-n", "2")
     assert outcomes(pytester) == serial
     assert set(serial) == {"1.1", "1.3", "1.4", "2.1", "3.1", "3.2"}
-    assert serial["1.3"] == {"outcome": "skipped", "reason": "blocked: 1.2 not done (run pytest --phase 1)"}
+    assert serial["1.3"] == {
+        "outcome": "skipped",
+        "reason": "blocked: 1.2 not done (run pytest --phase 1)",
+    }
     result.assert_outcomes(passed=2, skipped=4)
 
 
-def test_last_failed_keeps_the_dag_scheduler(pytester: pytest.Pytester, roadmap, recorder: Path) -> None:
+def test_last_failed_keeps_the_dag_scheduler(
+    pytester: pytest.Pytester, roadmap, recorder: Path
+) -> None:
     # --lf deselects in a collection_modifyitems wrapper; the park item must survive it.
     roadmap(CASCADE)
     pytester.runpytest_subprocess("--all", timeout=TIMEOUT)
@@ -482,10 +546,18 @@ def test_last_failed_keeps_the_dag_scheduler(pytester: pytest.Pytester, roadmap,
 
 # -- one process, mixed sessions, no roadmap ------------------------------------------------------
 
-@pytest.mark.parametrize("args", [("-n", "2", "--sequential"), ("-n", "0"), ("-p", "no:xdist")],
-                         ids=["sequential", "n0", "no-xdist"])
+
+@pytest.mark.parametrize(
+    "args",
+    [("-n", "2", "--sequential"), ("-n", "0"), ("-p", "no:xdist")],
+    ids=["sequential", "n0", "no-xdist"],
+)
 def test_sequential_and_n0_run_everything_in_one_process(
-    pytester: pytest.Pytester, roadmap, recorder: Path, args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
+    roadmap,
+    recorder: Path,
+    args: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # When this suite itself runs under xdist, the variable is inherited from our own worker.
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
@@ -502,29 +574,34 @@ def test_ordinary_tests_next_to_a_roadmap_are_scheduled_too(
     pytester: pytest.Pytester, roadmap, recorder: Path
 ) -> None:
     roadmap(dag_roadmap(recorder))
-    pytester.makepyfile(test_own="""
+    pytester.makepyfile(
+        test_own="""
         import pytest
 
         @pytest.mark.parametrize("i", range(8))
         def test_own(i):
             pass
-    """)
+    """
+    )
     result = run(pytester, "--all", "-n", "2", "test_own.py", "config/phases.yaml")
     result.assert_outcomes(passed=26)
     assert_waited(read_log(recorder), DAG_DEPS)
 
 
 def test_without_a_roadmap_xdist_schedules_as_usual(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_own="""
+    pytester.makepyfile(
+        test_own="""
         def test_a(): pass
         def test_b(): pass
-    """)
+    """
+    )
     result = run(pytester, "-n", "2", "-v")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["scheduling tests via LoadScheduling"])
 
 
 # -- random roadmaps against an independent oracle ------------------------------------------------
+
 
 class RandomRoadmap:
     """A generated roadmap spec, plus what must happen to it, computed without our graph module."""
@@ -546,7 +623,9 @@ class RandomRoadmap:
             phase: dict[str, Any] = {"name": f"Phase {p}", "groups": {}}
             entry = [previous] if previous else []
             if p > 1 and rng.random() < 0.4:
-                chosen = sorted(rng.sample([f"phase_{q}" for q in range(1, p)], rng.randint(0, p - 1)))
+                chosen = sorted(
+                    rng.sample([f"phase_{q}" for q in range(1, p)], rng.randint(0, p - 1))
+                )
                 phase["depends_on"] = chosen
                 entry = chosen
             earlier = [t for ts in self.phase_tasks.values() for t in ts]
@@ -561,8 +640,12 @@ class RandomRoadmap:
                     count += 1
                     tid = f"{p}.{count}"
                     fail = rng.random() < 0.08
-                    task: dict[str, Any] = {"id": tid, "name": f"task {tid}", "type": "command",
-                                            "run": timed(f"{tag}:{tid}", log, 0.03, fail)}
+                    task: dict[str, Any] = {
+                        "id": tid,
+                        "name": f"task {tid}",
+                        "type": "command",
+                        "run": timed(f"{tag}:{tid}", log, 0.03, fail),
+                    }
                     deps = [self._target(e) for e in entry]
                     if execution == "sequential" and i:
                         deps.append(tasks[-1]["id"])
@@ -579,8 +662,17 @@ class RandomRoadmap:
                 blocking = rng.random() < 0.5
                 fail = rng.random() < 0.1
                 node = f"{key}::checkpoint"
-                phase["checkpoint"] = {"name": "check", "blocking": blocking, "checks": [
-                    {"name": "check", "type": "command", "run": timed(f"{tag}:{node}", log, 0.03, fail)}]}
+                phase["checkpoint"] = {
+                    "name": "check",
+                    "blocking": blocking,
+                    "checks": [
+                        {
+                            "name": "check",
+                            "type": "command",
+                            "run": timed(f"{tag}:{node}", log, 0.03, fail),
+                        }
+                    ],
+                }
                 self.checkpoint[key] = blocking
                 self._add(node, [list(self.phase_tasks[key])], fail)
             self.spec[key] = phase
@@ -627,7 +719,9 @@ class RandomRoadmap:
         return seen
 
 
-def test_random_roadmaps_match_an_independent_oracle(pytester: pytest.Pytester, recorder: Path) -> None:
+def test_random_roadmaps_match_an_independent_oracle(
+    pytester: pytest.Pytester, recorder: Path
+) -> None:
     rng = random.Random(20261126)
     sessions = [("2", range(12)), ("3", range(12, 24)), ("4", range(24, 36))]
     generated = {f"r{i:02d}": RandomRoadmap(rng, f"r{i:02d}", recorder) for i in range(36)}
@@ -649,7 +743,9 @@ def test_random_roadmaps_match_an_independent_oracle(pytester: pytest.Pytester, 
             for nodeid, value in got.items():
                 if nodeid.startswith(f"roadmaps/{tag}.yaml::"):
                     parts = nodeid.split("::")
-                    actual["::".join(parts[-2:]) if parts[-1] == "checkpoint" else parts[-1]] = value
+                    actual["::".join(parts[-2:]) if parts[-1] == "checkpoint" else parts[-1]] = (
+                        value
+                    )
             expected = g.expected()
             assert {n: v["outcome"] for n, v in actual.items()} == expected, tag
             for node, value in actual.items():
@@ -658,7 +754,11 @@ def test_random_roadmaps_match_an_independent_oracle(pytester: pytest.Pytester, 
                     match = re.fullmatch(r"blocked: (.+) failed", value["reason"])
                     assert match, (tag, node, value)
                     culprit = match.group(1).replace(" checkpoint", "::checkpoint")
-                    assert culprit in g.ancestors(node) and expected[culprit] == "failed", (tag, node, value)
+                    assert culprit in g.ancestors(node) and expected[culprit] == "failed", (
+                        tag,
+                        node,
+                        value,
+                    )
             ran = {n: spans[f"{tag}:{n}"] for n, v in expected.items() if v != "skipped"}
             assert_waited(ran, {n: g.deps[n] for n in ran})
     assert all(c >= 2 for c in concurrency), concurrency

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_orchestrate.errors import EditError
-from pytest_orchestrate.yaml_edit import (
+from pytest_orchestrate.edit.yaml import (
     Index,
     Key,
     Match,
@@ -21,6 +20,7 @@ from pytest_orchestrate.yaml_edit import (
     parse_path,
     set_path,
 )
+from pytest_orchestrate.errors import EditError
 
 DATA = Path(__file__).parent / "data" / "workflows"
 
@@ -43,7 +43,11 @@ def edited(text: str, edit: str, path: str, value: object = None, **kw: str) -> 
 def one_region(before: str, after: str) -> tuple[list[str], list[str]]:
     """The single changed run of lines; fails if lines outside it differ in any byte (line ends included)."""
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    changes = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    changes = [
+        op
+        for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        if op[0] != "equal"
+    ]
     assert len(changes) == 1, changes
     _, i1, i2, j1, j2 = changes[0]
     return a[i1:i2], b[j1:j2]
@@ -55,7 +59,10 @@ def one_region(before: str, after: str) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize(
     ("path", "segments"),
     [
-        ("jobs.test.steps[name=Install]", [Key("jobs"), Key("test"), Key("steps"), Match("name", "Install")]),
+        (
+            "jobs.test.steps[name=Install]",
+            [Key("jobs"), Key("test"), Key("steps"), Match("name", "Install")],
+        ),
         ("jobs.test.steps[0]", [Key("jobs"), Key("test"), Key("steps"), Index(0)]),
         ("on.push.branches", [Key("on"), Key("push"), Key("branches")]),
         (
@@ -81,7 +88,10 @@ def test_missing_key_error_lists_the_keys_that_exist() -> None:
     doc = YamlDocument(read("style-4space.yml"), "ci.yml")
     with pytest.raises(EditError) as error:
         get_path(doc.root, "jobs.tset.steps", "ci.yml")
-    assert str(error.value) == "ci.yml: path jobs.tset.steps: jobs has no key 'tset'; keys are: build, deploy-staging"
+    assert (
+        str(error.value)
+        == "ci.yml: path jobs.tset.steps: jobs has no key 'tset'; keys are: build, deploy-staging"
+    )
 
 
 def test_missing_step_error_lists_the_steps() -> None:
@@ -96,7 +106,10 @@ def test_missing_step_error_lists_the_steps() -> None:
 
 def test_substring_selector_and_index_find_steps() -> None:
     doc = YamlDocument(read("style-4space.yml"), "ci.yml")
-    assert get_path(doc.root, "jobs.build.steps[uses~=checkout].uses", "ci.yml") == "actions/checkout@v4"
+    assert (
+        get_path(doc.root, "jobs.build.steps[uses~=checkout].uses", "ci.yml")
+        == "actions/checkout@v4"
+    )
     assert get_path(doc.root, "jobs.build.steps[-1].name", "ci.yml") == "Safety"
     assert get_path(doc.root, "on.push.branches[=main]", "ci.yml") == "main"
 
@@ -163,7 +176,12 @@ def test_multiline_values_are_written_as_blocks() -> None:
 
 def test_delete_of_something_absent_changes_nothing() -> None:
     text = read("style-4space.yml")
-    for path in ("jobs.build.timeout", "jobs.nope.steps", "jobs.build.steps[name=Nope]", "jobs.build.steps[9]"):
+    for path in (
+        "jobs.build.timeout",
+        "jobs.nope.steps",
+        "jobs.build.steps[name=Nope]",
+        "jobs.build.steps[9]",
+    ):
         doc = YamlDocument(text, "ci.yml")
         assert delete_path(doc, path) is False
         assert doc.render() is text
@@ -185,7 +203,8 @@ def test_append_skips_an_equal_item() -> None:
 def test_append_after_and_before_a_selected_item() -> None:
     text = "steps:\n  - name: A\n  - name: B\n"
     assert (
-        edited(text, "append", "steps", {"name": "X"}, after="A") == "steps:\n  - name: A\n  - name: X\n  - name: B\n"
+        edited(text, "append", "steps", {"name": "X"}, after="A")
+        == "steps:\n  - name: A\n  - name: X\n  - name: B\n"
     )
     assert (
         edited(text, "append", "steps", {"name": "X"}, before="name=A")
@@ -195,7 +214,10 @@ def test_append_after_and_before_a_selected_item() -> None:
 
 def test_append_to_a_missing_list_creates_it_in_the_files_style() -> None:
     text = "on:\n  push:\n    branches: [main]\n"
-    assert edited(text, "append", "on.push.tags", "v*") == "on:\n  push:\n    branches: [main]\n    tags: [v*]\n"
+    assert (
+        edited(text, "append", "on.push.tags", "v*")
+        == "on:\n  push:\n    branches: [main]\n    tags: [v*]\n"
+    )
 
 
 def test_new_nodes_never_get_anchors() -> None:
@@ -231,8 +253,14 @@ def test_a_document_that_is_not_a_mapping_cannot_be_edited() -> None:
 @pytest.mark.parametrize(
     ("name", "style"),
     [
-        ("style-2space.yml", Style(mapping=2, sequence=4, offset=2, quote="'", flow_lists=True, flow_maps=False)),
-        ("style-4space.yml", Style(mapping=4, sequence=8, offset=4, quote="'", flow_lists=True, flow_maps=False)),
+        (
+            "style-2space.yml",
+            Style(mapping=2, sequence=4, offset=2, quote="'", flow_lists=True, flow_maps=False),
+        ),
+        (
+            "style-4space.yml",
+            Style(mapping=4, sequence=8, offset=4, quote="'", flow_lists=True, flow_maps=False),
+        ),
         (
             "style-dash-under-key.yml",
             Style(mapping=2, sequence=2, offset=0, quote='"', flow_lists=False, flow_maps=False),
@@ -320,8 +348,17 @@ STEPS = """jobs:
 
 
 def test_an_inserted_step_goes_above_the_next_steps_comment() -> None:
-    after = edited(STEPS, "append", "jobs.test.steps", {"name": "Migrate", "run": "npm run migrate"}, after="Install")
-    assert one_region(STEPS, after) == ([], ["      - name: Migrate\n", "        run: npm run migrate\n"])
+    after = edited(
+        STEPS,
+        "append",
+        "jobs.test.steps",
+        {"name": "Migrate", "run": "npm run migrate"},
+        after="Install",
+    )
+    assert one_region(STEPS, after) == (
+        [],
+        ["      - name: Migrate\n", "        run: npm run migrate\n"],
+    )
     assert after.index("npm run migrate") < after.index("# Tests need the database.")
 
 
@@ -332,11 +369,15 @@ def test_deleting_a_last_key_keeps_the_next_steps_comment() -> None:
 
 def test_an_appended_job_goes_above_a_closing_comment() -> None:
     after = edited(STEPS, "set", "jobs.lint", {"runs-on": "ubuntu-latest"})
-    assert after.endswith("        run: npm run lint\n  lint:\n    runs-on: ubuntu-latest\n# end of jobs\n")
+    assert after.endswith(
+        "        run: npm run lint\n  lint:\n    runs-on: ubuntu-latest\n# end of jobs\n"
+    )
 
 
 def test_a_key_appended_to_a_job_goes_above_the_next_jobs_comment() -> None:
-    text = "jobs:\n  a:\n    steps:\n      - run: x\n\n  # Job b.\n  b:\n    steps:\n      - run: y\n"
+    text = (
+        "jobs:\n  a:\n    steps:\n      - run: x\n\n  # Job b.\n  b:\n    steps:\n      - run: y\n"
+    )
     after = edited(text, "set", "jobs.a.timeout-minutes", 5)
     assert one_region(text, after) == ([], ["    timeout-minutes: 5\n"])
     assert after.index("timeout-minutes") < after.index("\n\n  # Job b.")
@@ -344,7 +385,9 @@ def test_a_key_appended_to_a_job_goes_above_the_next_jobs_comment() -> None:
 
 def test_deleting_a_step_deletes_the_comment_right_above_it() -> None:
     after = edited(STEPS, "delete", "jobs.test.steps[name=Lint]")
-    assert after == STEPS.replace("      # Lint last.\n      - name: Lint\n        run: npm run lint\n", "")
+    assert after == STEPS.replace(
+        "      # Lint last.\n      - name: Lint\n        run: npm run lint\n", ""
+    )
 
 
 def test_blank_lines_between_steps_are_kept_for_an_inserted_step() -> None:

@@ -1,0 +1,335 @@
+"""Collection: a roadmap file becomes Phase and Group collectors holding Task and Checkpoint items.
+
+No YAML parsing and no cache access here: ``context`` loads, the ``engine`` decides what may run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pytest
+
+from ..errors import CommandFailed, ConfirmationNeeded, RoadmapInvalid, TaskFailed
+from ..roadmap.keys import CHECKPOINT, checkpoint_node
+from ..roadmap.load import missing_files
+from ..roadmap.model import Checkpoint, Group, Phase, TaskBase
+from ..tasks.checks import run_checks
+from ..tasks.registry import Result
+from ..tasks.retry import backoff_delay
+from ..tasks.workspace import Workspace
+from .config import engine, register_markers, task_types
+from .context import RoadmapContext, load_context
+from .labels import (
+    CHANGED_FILES,
+    CONFIRMED_AT,
+    CONFIRMED_BY,
+    FINGERPRINT,
+    STATUS,
+    Labels,
+    attempt_property,
+    checkpoint_labels,
+    task_labels,
+)
+from .prompt import ask_human
+from .state import current_user, now_stamp, short_stamp
+
+if TYPE_CHECKING:
+    from _pytest._code.code import ExceptionInfo, TerminalRepr
+
+    from .engine import Engine
+
+DIFF_SECTION = "orchestrate diff"
+MESSAGE_SECTION = "orchestrate message"
+
+
+class RoadmapFile(pytest.File):
+    """A roadmap YAML file."""
+
+    context: RoadmapContext
+
+    def collect(self) -> Iterator[PhaseNode]:
+        try:
+            self.context = load_context(self.path, self.config, self.nodeid)
+            if self.config.getoption("orchestrate_validate"):
+                missing = missing_files(self.context.roadmap) + self.context.missing_templates
+                if missing:
+                    raise RoadmapInvalid(missing)
+        except RoadmapInvalid as e:
+            # A bare message, no traceback: the user's file is wrong, not our code.
+            raise self.CollectError(str(e)) from None
+        engine(self.config).add_context(self.nodeid, self.context)
+        register_markers(
+            self.config,
+            {
+                **{p.key: f"tasks of {p.key}: {p.name}" for p in self.context.roadmap.phases},
+                **{
+                    g.key: f"tasks of {g.key}: {g.name}"
+                    for p in self.context.roadmap.phases
+                    for g in p.groups
+                },
+                **{t.type: "roadmap tasks of this type" for t in self.context.roadmap.tasks()},
+            },
+        )
+        for phase in self.context.roadmap.phases:
+            yield PhaseNode.from_parent(self, name=phase.key, phase=phase)
+
+
+class _RoadmapNode:
+    """Gives every node below a RoadmapFile access to its file's context."""
+
+    parent: Any
+
+    @property
+    def roadmap_file(self) -> RoadmapFile:
+        node = self.parent
+        while not isinstance(node, RoadmapFile):
+            node = node.parent
+        return node
+
+    @property
+    def context(self) -> RoadmapContext:
+        return self.roadmap_file.context
+
+
+class PhaseNode(_RoadmapNode, pytest.Collector):
+    """A ``phase_N``: its groups, then its checkpoint."""
+
+    def __init__(self, *, phase: Phase, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.phase = phase
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        for group in self.phase.groups:
+            yield GroupNode.from_parent(self, name=group.key, group=group, phase=self.phase)
+        if self.phase.checkpoint is not None:
+            yield CheckpointItem.from_parent(
+                self, name=CHECKPOINT, phase=self.phase, checkpoint=self.phase.checkpoint
+            )
+
+    def __repr__(self) -> str:
+        phases = self.context.roadmap.phases
+        if self.phase.depends_on is not None:
+            after = ", ".join(self.phase.depends_on)
+        else:
+            i = phases.index(self.phase)
+            after = phases[i - 1].key if i else ""
+        extra = f", {self.phase.estimated_duration}" if self.phase.estimated_duration else ""
+        return f"<Phase {self.name}: {self.phase.name} (after: {after or 'nothing'}{extra})>"
+
+
+class GroupNode(_RoadmapNode, pytest.Collector):
+    """A ``group_x``: its tasks, run in parallel or in sequence."""
+
+    def __init__(self, *, group: Group, phase: Phase, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.group = group
+        self.phase = phase
+
+    def collect(self) -> Iterator[TaskItem]:
+        for task in self.group.tasks:
+            yield TaskItem.from_parent(
+                self, name=task.id, task=task, group=self.group, phase=self.phase
+            )
+
+    def __repr__(self) -> str:
+        return f"<Group {self.name}: {self.group.name} [{self.group.execution}]>"
+
+
+class RoadmapItem(_RoadmapNode, pytest.Item):
+    """What tasks and checkpoints share: marks, the blocked/done check, reporting."""
+
+    node: str  # the graph node name
+    line: int
+    phase: Phase
+    labels: Labels
+
+    def _label(self, labels: Labels) -> None:
+        self.labels = labels
+        for mark in labels.marks:
+            self.add_marker(mark)
+        self.user_properties.extend(labels.properties)
+
+    def set_status(self, status: str, files: tuple[str, ...] = ()) -> None:
+        """Record the outcome word, where reporting and JUnit read it."""
+        self.user_properties.append((STATUS, status))
+        if files:
+            self.user_properties.append((CHANGED_FILES, " ".join(files)))
+
+    @property
+    def engine(self) -> Engine:
+        return engine(self.config)
+
+    def setup(self) -> None:
+        self.user_properties.append((FINGERPRINT, self.context.fingerprint(self.node)))
+        reason = self.engine.blocked_reason(self.context, self.node)
+        if reason:
+            self.skip("blocked", f"blocked: {reason}")
+        # Engine.pytest_runtest_protocol reports done items without setup; this covers a plugin
+        # whose own runtest_protocol runs first.
+        record = self.engine.done_record(self.context, self.node)
+        if record is not None:
+            self.skip("done", f"done {short_stamp(record.finished)}")
+
+    def skip(self, status: str, reason: str) -> NoReturn:
+        """Skip with ``reason``, reported at the task's line in the roadmap (not at this code)."""
+        self.set_status(status)
+        raise pytest.skip.Exception(reason, _use_item_location=True)
+
+    def run_with_retries(self, attempt_once: Callable[[], Result], retries: int) -> Result:
+        """Call ``attempt_once`` until it succeeds, a failure is not retryable, or attempts run out."""
+        settings = self.context.roadmap.settings
+        attempt = 1
+        while True:
+            try:
+                return attempt_once()
+            except TaskFailed as e:
+                if attempt > retries or not self.should_retry(e):
+                    self.set_status("failed")
+                    raise
+                # Every attempt's failure stays visible: in JUnit and in the final report.
+                first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+                self.user_properties.append((attempt_property(attempt), f"failed: {first_line}"))
+                self.add_report_section("call", f"attempt {attempt}", str(e))
+                time.sleep(
+                    backoff_delay(
+                        attempt, settings.retry_delay_seconds, settings.retry_max_delay_seconds
+                    )
+                )
+                attempt += 1
+            except ConfirmationNeeded:
+                raise
+            except Exception:
+                self.set_status("failed")
+                raise
+
+    def workspace(self) -> Workspace:
+        """A fresh workspace on the project root, honouring ``--dry-run``."""
+        roadmap = self.context.roadmap
+        return Workspace(
+            roadmap.project_root, dry_run=self.engine.dry_run, roadmap_path=roadmap.path
+        )
+
+    def should_retry(self, error: TaskFailed) -> bool:
+        """Only retryable failures, and for commands only the exit codes ``retry_on`` names."""
+        return error.retryable
+
+    def repr_failure(
+        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        if (
+            isinstance(excinfo.value, TaskFailed)
+            and self.config.getoption("tbstyle", "auto") != "long"
+        ):
+            where = f"{self.context.roadmap.display}:{self.line}"
+            return f"{where}: {self.describe()} failed\n{excinfo.value}"
+        return super().repr_failure(excinfo, style=style)
+
+    def describe(self) -> str:
+        """How failure messages name this item."""
+        return self.labels.describe
+
+    def own_keywords(self) -> tuple[str, ...]:
+        """The keywords ``-k`` matches on, without walking the node tree (for reports built by hand)."""
+        return (self.name, self.roadmap_file.name, *self.labels.marks)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.line - 1, self.describe()
+
+
+class TaskItem(RoadmapItem):
+    """One task; ``runtest`` calls the handler registered for its type."""
+
+    def __init__(self, *, task: TaskBase, group: Group, phase: Phase, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.task = task
+        self.group = group
+        self.phase = phase
+        self.node = task.id
+        self.line = self.context.roadmap.task_lines.get(task.id, phase.line)
+        self._label(task_labels(phase, group, task))
+
+    def __repr__(self) -> str:
+        t = self.task
+        deps = ", ".join(self.context.graph.deps.get(t.id, ())) or "nothing"
+        return f"<Task {t.id} {t.type} {t.priority}: {t.name} (after: {deps})>"
+
+    def runtest(self) -> None:
+        handler = task_types(self.config).handlers.get(self.task.type)
+        if handler is None:
+            self.set_status("failed")
+            raise TaskFailed(f"no handler for type {self.task.type} is installed")
+        settings = self.context.roadmap.settings
+
+        def attempt() -> Result:
+            return handler(self.task, self.workspace(), settings)
+
+        retries = (
+            self.task.retry_attempts
+            if self.task.retry_attempts is not None
+            else settings.retry_attempts
+        )
+        try:
+            result = self.run_with_retries(attempt, retries)
+        except ConfirmationNeeded as request:
+            result = self.confirm(str(request))
+        status = (
+            "would_change" if self.engine.dry_run and result.status == "changed" else result.status
+        )
+        self.set_status(status, tuple(c.path for c in result.changes))
+        if result.message:
+            self.add_report_section("call", MESSAGE_SECTION, result.message)
+        diff = "".join(c.diff for c in result.changes)
+        if diff:
+            self.add_report_section("call", DIFF_SECTION, diff)
+
+    def confirm(self, instructions: str) -> Result:
+        """A manual step passes once a human confirms it: recorded, ``--confirm ID``, or at a prompt."""
+        ctx, task = self.context, self.task
+        fingerprint = ctx.fingerprint(task.id)
+        earlier = self.engine.state.confirmation(ctx.rid, task.id, fingerprint)
+        if earlier is not None:
+            return Result.ok(
+                f"confirmed by {earlier.get('user')} at {short_stamp(earlier.get('at', ''))}"
+            )
+        if task.id in (self.config.getoption("orchestrate_confirm") or ()) or ask_human(
+            self.config, task.id, instructions
+        ):
+            user, at = current_user(), now_stamp()
+            # The controller writes the record when this report reaches it (workers never write).
+            self.user_properties += [(CONFIRMED_BY, user), (CONFIRMED_AT, at)]
+            return Result.ok(f"confirmed by {user} at {short_stamp(at)}")
+        self.skip("manual", f"manual: waiting for confirmation; run with --confirm {task.id}")
+
+    def should_retry(self, error: TaskFailed) -> bool:
+        retry_on = self.task.retry_on
+        if retry_on is not None and error.retryable:
+            return isinstance(error, CommandFailed) and error.returncode in retry_on
+        return error.retryable
+
+
+class CheckpointItem(RoadmapItem):
+    """A phase's checkpoint: its checks, after every task of the phase."""
+
+    def __init__(self, *, phase: Phase, checkpoint: Checkpoint, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.phase = phase
+        self.checkpoint = checkpoint
+        self.node = checkpoint_node(phase.key)
+        self.line = checkpoint.line
+        self._label(checkpoint_labels(phase, checkpoint))
+
+    def runtest(self) -> None:
+        settings = self.context.roadmap.settings
+        result = self.run_with_retries(
+            lambda: run_checks(self.checkpoint, self.workspace(), settings), settings.retry_attempts
+        )
+        self.set_status(result.status)
+        if result.message:
+            self.add_report_section("call", MESSAGE_SECTION, result.message)
+
+    def __repr__(self) -> str:
+        kind = "blocking" if self.checkpoint.blocking else "non-blocking"
+        return f"<Checkpoint {self.phase.key}: {self.checkpoint.name} ({kind}, {len(self.checkpoint.checks)} checks)>"

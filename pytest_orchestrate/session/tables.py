@@ -1,0 +1,115 @@
+"""Tables for the terminal: the per-phase summary at the end of a run, and ``status``."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pytest
+
+from ..roadmap.keys import phase_number
+from ..tasks.registry import (
+    BLOCKED,
+    CHANGED,
+    DONE,
+    FAILED,
+    KEPT,
+    MANUAL,
+    OK,
+    WOULD_CHANGE,
+    WOULD_RUN,
+)
+from .context import RoadmapContext
+from .labels import STATUS
+from .state import ResumeState
+
+COLUMNS = (CHANGED, OK, KEPT, DONE, WOULD_CHANGE, WOULD_RUN, BLOCKED, MANUAL, FAILED)
+
+
+class PhaseSummary:
+    """Counts of each status and time spent, per phase, gathered from reports."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, Counter[str]] = defaultdict(Counter)
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def add(self, phase: str, report: pytest.TestReport) -> None:
+        """Count one report (each item's status is counted once, from its deciding report)."""
+        self.seconds[phase] += report.duration
+        status = dict(report.user_properties).get(STATUS)
+        if report.failed:
+            status = FAILED
+        deciding = (
+            report.when == "call" or (report.when == "setup" and report.skipped) or report.failed
+        )
+        if deciding and status is not None:
+            self.phases[phase][str(status)] += 1
+
+    def lines(self) -> list[str]:
+        """A table with one row per phase and one column per status seen."""
+        used = [c for c in COLUMNS if any(counts[c] for counts in self.phases.values())]
+        header = ["phase", *used, "time"]
+        rows = [
+            [phase, *(str(counts[c]) for c in used), f"{self.seconds[phase]:.1f}s"]
+            for phase, counts in sorted(
+                self.phases.items(), key=lambda kv: phase_number(kv[0]) or 0
+            )
+        ]
+        return _table(header, rows)
+
+
+def status_table(ctx: RoadmapContext, state: ResumeState) -> list[str]:
+    """``status``: per phase, tasks done/total, each group's state, the last checkpoint, the current phase."""
+    roadmap = ctx.roadmap
+    rows = []
+    current = None
+    for phase in roadmap.phases:
+        groups = []
+        done_total = [0, 0]
+        for group in phase.groups:
+            done = sum(
+                1 for t in group.tasks if state.current(ctx.rid, t.id, ctx.fingerprint(t.id))
+            )
+            done_total[0] += done
+            done_total[1] += len(group.tasks)
+            word = (
+                "completed"
+                if done == len(group.tasks)
+                else "in progress"
+                if done
+                else "not started"
+            )
+            groups.append(f"{group.letter}: {word}")
+        checkpoint = state.checkpoint(ctx.rid, phase.key) if phase.checkpoint else None
+        last = (
+            f"{checkpoint['result']} {checkpoint['at'].replace('T', ' ')[:16]}"
+            if checkpoint
+            else "-"
+        )
+        complete = done_total[0] == done_total[1] and (
+            phase.checkpoint is None or (checkpoint or {}).get("result") == "passed"
+        )
+        if current is None and not complete:
+            current = phase
+        rows.append(
+            [
+                phase.key,
+                phase.name,
+                f"{done_total[0]}/{done_total[1]}",
+                ", ".join(groups) or "-",
+                last,
+            ]
+        )
+    lines = [f"roadmap: {roadmap.display}  (project root: {roadmap.project_root})"]
+    lines += _table(["phase", "name", "done", "groups", "last checkpoint"], rows)
+    lines.append(
+        f"current phase: {current.key} ({current.name})"
+        if current
+        else "current phase: none (all phases completed)"
+    )
+    return lines
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return [fmt.format(*header).rstrip(), *(fmt.format(*r).rstrip() for r in rows)]
