@@ -23,7 +23,12 @@ from pytest_orchestrate.tasks.test_generation.characterize_render import expecte
 from pytest_orchestrate.tasks.test_generation.characterize_source import parse_file
 from pytest_orchestrate.tasks.test_generation.characterize_ts import Timing, characterize_ts
 from pytest_orchestrate.tasks.test_generation.probe_select import greedy, stabilise
-from pytest_orchestrate.tasks.test_generation.probe_values import ID_POOL, Scope, Synth, TypeResolver
+from pytest_orchestrate.tasks.test_generation.probe_values import (
+    ID_POOL,
+    Scope,
+    Synth,
+    TypeResolver,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "educonnect"
@@ -35,7 +40,7 @@ needs_node = pytest.mark.skipif(
 )
 
 
-# -- the value serialiser (probe.js, run by real Node) ----------------------------------------------
+# -- the value serialiser (probe.js, run by real Node) -----------------------------------
 def node_serialise(expression: str) -> object:
     script = (
         "global.jest = {};"
@@ -43,14 +48,17 @@ def node_serialise(expression: str) -> object:
         f"const value = (() => {{ {expression} }})();"
         "process.stdout.write(JSON.stringify(probe.serialize(value)));"
     )
-    done = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        ["node", "-e", script], capture_output=True, text=True, timeout=60, check=True
+    )
     return json.loads(done.stdout)
 
 
 @needs_node
 def test_the_serialiser_keeps_dates_maps_sets_undefined_and_bigints_apart() -> None:
     value = node_serialise(
-        "return { at: new Date('2024-01-02T03:04:05.000Z'), m: new Map([['k', 1]]), s: new Set([1, 2]),"
+        "return { at: new Date('2024-01-02T03:04:05.000Z'), m: new Map([['k', 1]]),"
+        " s: new Set([1, 2]),"
         " u: undefined, n: 10n, f: function named() {}, nan: NaN, buf: Buffer.from('hi') };"
     )
     assert value == {
@@ -68,15 +76,19 @@ def test_the_serialiser_keeps_dates_maps_sets_undefined_and_bigints_apart() -> N
 @needs_node
 def test_the_serialiser_names_class_instances_and_cuts_cycles() -> None:
     value = node_serialise(
-        "class Point { constructor() { this.x = 1; } } const a = { p: new Point() }; a.self = a; return a;"
+        "class Point { constructor() { this.x = 1; } }"
+        " const a = { p: new Point() }; a.self = a; return a;"
     )
-    assert value == {"p": {"$t": "instance", "cls": "Point", "fields": {"x": 1}}, "self": {"$t": "cycle"}}
+    assert value == {
+        "p": {"$t": "instance", "cls": "Point", "fields": {"x": 1}},
+        "self": {"$t": "cycle"},
+    }
 
 
 def test_serialised_values_render_as_jest_expectations() -> None:
-    assert expected({"at": {"$t": "date", "v": "2024-01-02T03:04:05.000Z"}, "u": {"$t": "undefined"}}) == (
-        '{ at: new Date("2024-01-02T03:04:05.000Z"), u: undefined }'
-    )
+    assert expected(
+        {"at": {"$t": "date", "v": "2024-01-02T03:04:05.000Z"}, "u": {"$t": "undefined"}}
+    ) == ('{ at: new Date("2024-01-02T03:04:05.000Z"), u: undefined }')
     assert expected({"$t": "varies", "kind": "string"}) == "expect.any(String)"
     assert expected({"$t": "map", "entries": [["k", 1]]}) == 'new Map<any, any>([["k", 1]])'
 
@@ -85,7 +97,8 @@ def test_serialised_values_render_as_jest_expectations() -> None:
 SERVICE = """
 import { Repository } from './types';
 export type Visibility = 'public' | 'private';
-export interface Community { id: string; ownerId: string; memberIds: string[]; visibility: Visibility;
+export interface Community { id: string; ownerId: string; memberIds: string[];
+  visibility: Visibility;
   maxMembers: number; note?: string }
 export class CommunityService {
   constructor(private readonly communities: Repository<Community>) {}
@@ -144,7 +157,10 @@ def test_a_source_is_read_into_callables_with_typed_parameters(tmp_path: Path) -
     info = parse_file(tmp_path / "service.ts")
     method = info.classes["CommunityService"].methods[0]
     assert method.path == ("CommunityService", "leave")
-    assert [(p.name, p.ty) for p in method.params] == [("id", ("prim", "string")), ("userId", ("prim", "string"))]
+    assert [(p.name, p.ty) for p in method.params] == [
+        ("id", ("prim", "string")),
+        ("userId", ("prim", "string")),
+    ]
     assert info.decls["Visibility"].alias == ("union", (("lit", "public"), ("lit", "private")))
 
 
@@ -167,7 +183,13 @@ def test_greedy_selection_breaks_ties_by_the_earlier_call() -> None:
 
 
 def observation(value: object, calls: list[dict[str, object]] | None = None) -> dict[str, object]:
-    return {"id": 0, "value": value, "calls": calls or [], "returns": {}, "cover": {"s": [1], "b": []}}
+    return {
+        "id": 0,
+        "value": value,
+        "calls": calls or [],
+        "returns": {},
+        "cover": {"s": [1], "b": []},
+    }
 
 
 def test_a_generated_id_or_timestamp_is_asserted_by_type_only() -> None:
@@ -176,22 +198,32 @@ def test_a_generated_id_or_timestamp_is_asserted_by_type_only() -> None:
     stable = stabilise(first, second)
     assert not isinstance(stable, str)
     assert stable.varied == ["value.id", "value.at"]
-    assert expected(stable.obs["value"]) == '{ id: expect.any(String), at: expect.any(String), name: "x" }'
+    assert (
+        expected(stable.obs["value"])
+        == '{ id: expect.any(String), at: expect.any(String), name: "x" }'
+    )
 
 
 def test_a_call_whose_outcome_changes_shape_between_runs_is_dropped() -> None:
     random_branch = stabilise(observation([1, 2]), observation([1]))
     assert isinstance(random_branch, str) and "different length" in random_branch
-    flip = stabilise(observation(1), {"id": 0, "error": {"cls": "Error", "message": "x"}, "calls": []})
+    flip = stabilise(
+        observation(1), {"id": 0, "error": {"cls": "Error", "message": "x"}, "calls": []}
+    )
     assert flip == "throws in one run and returns in the other"
 
 
 NONDETERMINISTIC = """
 import { randomUUID } from 'crypto';
-export function stamp(label: string): { label: string; at: number } { return { label, at: Date.now() }; }
+export function stamp(label: string): { label: string; at: number } {
+  return { label, at: Date.now() };
+}
 export function roll(): number { return Math.random() < 2 ? Math.random() : 0; }
 export function ticket(): string { return randomUUID(); }
-export function flaky(): string { if (Math.random() < 0.5) { return 'heads'; } throw new Error('tails'); }
+export function flaky(): string {
+  if (Math.random() < 0.5) { return 'heads'; }
+  throw new Error('tails');
+}
 export function pure(n: number): number { return n > 1 ? n * 2 : -n; }
 """
 
@@ -199,11 +231,19 @@ export function pure(n: number): number { return n > 1 ? n * 2 : -n; }
 @needs_node
 def test_nondeterministic_results_are_typed_or_dropped_in_a_real_jest_run(tmp_path: Path) -> None:
     target = tmp_path / "target"
-    shutil.copytree(DATA / "express_service", target, ignore=shutil.ignore_patterns("node_modules", "tests"))
+    shutil.copytree(
+        DATA / "express_service", target, ignore=shutil.ignore_patterns("node_modules", "tests")
+    )
     (target / "node_modules").symlink_to(EXAMPLE / "node_modules")
     (target / "src" / "clock.ts").write_text(NONDETERMINISTIC)
-    result = characterize_ts(target, "src/clock.ts", task_id="t", estimated_tests=None,
-                             output="tests/clock.gen.test.ts", params={"budget_seconds": 60})
+    result = characterize_ts(
+        target,
+        "src/clock.ts",
+        task_id="t",
+        estimated_tests=None,
+        output="tests/clock.gen.test.ts",
+        params={"budget_seconds": 60},
+    )
     assert "at: expect.any(Number)" in result.text
     assert "expect(outcome.value).toEqual(expect.any(Number))" in result.text  # roll()
     assert "expect(outcome.value).toEqual(expect.any(String))" in result.text  # ticket()
@@ -240,7 +280,7 @@ class Outcome:
 
 @dataclass
 class Campaign:
-    """A target with its tests deleted, the generated files, and Jest's coverage before and after."""
+    """A target with its tests deleted, the generated files, Jest's coverage before and after."""
 
     root: Path
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
@@ -251,17 +291,34 @@ class Campaign:
 
 
 def jest_lines(root: Path, collect: list[str]) -> tuple[float, dict[str, int], dict[str, float]]:
-    argv = [str(root / "node_modules" / ".bin" / "jest"), "--ci", "--runInBand", "--coverage", "--json",
-            "--outputFile", str(root / "jest-result.json"), "--coverageReporters=json-summary",
-            "--coverageThreshold={}", "--passWithNoTests", "--silent"]
+    argv = [
+        str(root / "node_modules" / ".bin" / "jest"),
+        "--ci",
+        "--runInBand",
+        "--coverage",
+        "--json",
+        "--outputFile",
+        str(root / "jest-result.json"),
+        "--coverageReporters=json-summary",
+        "--coverageThreshold={}",
+        "--passWithNoTests",
+        "--silent",
+    ]
     for pattern in collect:
         argv += ["--collectCoverageFrom", pattern]
     subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=1800)
     result = json.loads((root / "jest-result.json").read_text())
     summary = json.loads((root / "coverage" / "coverage-summary.json").read_text())
-    per_file = {Path(k).relative_to(root).as_posix(): v["lines"]["pct"] for k, v in summary.items() if k != "total"}
-    counts = {"passed": result["numPassedTests"], "failed": result["numFailedTests"],
-              "suites_failed": result["numFailedTestSuites"]}
+    per_file = {
+        Path(k).relative_to(root).as_posix(): v["lines"]["pct"]
+        for k, v in summary.items()
+        if k != "total"
+    }
+    counts = {
+        "passed": result["numPassedTests"],
+        "failed": result["numFailedTests"],
+        "suites_failed": result["numFailedTestSuites"],
+    }
     return float(summary["total"]["lines"]["pct"]), counts, per_file
 
 
@@ -271,12 +328,20 @@ def characterize_all(root: Path, phases: dict[str, list[str]]) -> Campaign:
         for source in sources:
             output = "tests/generated/" + source.removeprefix("src/").replace(".ts", ".gen.test.ts")
             timing = Timing()
-            generated = characterize_ts(root, source, task_id=source, estimated_tests=None, output=output,
-                                        params={}, timing=timing)
+            generated = characterize_ts(
+                root,
+                source,
+                task_id=source,
+                estimated_tests=None,
+                output=output,
+                params={},
+                timing=timing,
+            )
             (root / output).parent.mkdir(parents=True, exist_ok=True)
             (root / output).write_text(generated.text)
             campaign.outcomes.setdefault(phase, []).append(
-                Outcome(source, output, generated.tests, generated.notes, timing.total))
+                Outcome(source, output, generated.tests, generated.notes, timing.total)
+            )
     return campaign
 
 
@@ -300,28 +365,41 @@ def example_campaign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Campa
 
 
 def report(campaign: Campaign, title: str) -> str:
-    lines = [title, f"{'phase':8} {'files':>5} {'kept':>5} {'dropped':>7}  coverage of the files (lines %)"]
+    lines = [
+        title,
+        f"{'phase':8} {'files':>5} {'kept':>5} {'dropped':>7}  coverage of the files (lines %)",
+    ]
     for phase, outcomes in campaign.outcomes.items():
         dropped = [n for o in outcomes for n in o.notes if n.startswith("dropped case")]
         covered = [campaign.per_file.get(o.source, 0.0) for o in outcomes]
-        lines.append(f"{phase:8} {len(outcomes):>5} {sum(o.tests for o in outcomes):>5} {len(dropped):>7}  "
-                     f"mean {sum(covered) / len(covered):.1f}")
+        lines.append(
+            f"{phase:8} {len(outcomes):>5} {sum(o.tests for o in outcomes):>5} {len(dropped):>7}  "
+            f"mean {sum(covered) / len(covered):.1f}"
+        )
         for outcome in outcomes:
-            lines.append(f"    {outcome.source}: {outcome.tests} kept, {outcome.seconds:.1f} s, "
-                         f"{campaign.per_file.get(outcome.source, 0.0):.1f}% lines")
+            lines.append(
+                f"    {outcome.source}: {outcome.tests} kept, {outcome.seconds:.1f} s, "
+                f"{campaign.per_file.get(outcome.source, 0.0):.1f}% lines"
+            )
             lines += [f"        {note}" for note in outcome.notes if not note.startswith("covers")]
-    lines.append(f"all of src/ (lines): {campaign.before:.1f}% with the example's tests -> "
-                 f"{campaign.after:.1f}% with generated tests only; runs: {campaign.runs}")
+    lines.append(
+        f"all of src/ (lines): {campaign.before:.1f}% with the example's tests -> "
+        f"{campaign.after:.1f}% with generated tests only; runs: {campaign.runs}"
+    )
     return "\n".join(lines)
 
 
 @needs_node
-def test_generated_tests_alone_raise_the_example_from_about_26_to_80_percent(example_campaign: Campaign) -> None:
+def test_generated_tests_alone_raise_the_example_from_about_26_to_80_percent(
+    example_campaign: Campaign,
+) -> None:
     print(report(example_campaign, "educonnect, phases 2, 3 and 5"))
     assert 20 <= example_campaign.before <= 32
     assert example_campaign.after >= 80
     assert all(run["failed"] == 0 and run["suites_failed"] == 0 for run in example_campaign.runs)
-    assert all(run["passed"] == example_campaign.runs[0]["passed"] > 100 for run in example_campaign.runs)
+    assert all(
+        run["passed"] == example_campaign.runs[0]["passed"] > 100 for run in example_campaign.runs
+    )
 
 
 @needs_node
@@ -337,18 +415,29 @@ def test_every_generated_file_says_it_pins_todays_behaviour(example_campaign: Ca
 def test_the_same_source_gives_the_same_bytes(example_campaign: Campaign) -> None:
     source = "src/services/community.service.ts"
     output = "tests/generated/services/community.service.gen.test.ts"
-    again = characterize_ts(example_campaign.root, source, task_id=source, estimated_tests=None,
-                            output=output, params={})
+    again = characterize_ts(
+        example_campaign.root,
+        source,
+        task_id=source,
+        estimated_tests=None,
+        output=output,
+        params={},
+    )
     assert again.text == (example_campaign.root / output).read_text()
 
 
 @needs_node
 def test_a_differently_shaped_express_service_reaches_70_percent(tmp_path: Path) -> None:
     root = tmp_path / "express_service"
-    shutil.copytree(DATA / "express_service", root, ignore=shutil.ignore_patterns("node_modules", "tests"))
+    shutil.copytree(
+        DATA / "express_service", root, ignore=shutil.ignore_patterns("node_modules", "tests")
+    )
     (root / "node_modules").symlink_to(EXAMPLE / "node_modules")
-    sources = sorted(p.relative_to(root).as_posix() for p in (root / "src").rglob("*.ts")
-                     if p.name not in ("server.ts",))
+    sources = sorted(
+        p.relative_to(root).as_posix()
+        for p in (root / "src").rglob("*.ts")
+        if p.name not in ("server.ts",)
+    )
     campaign = characterize_all(root, {"service": sources})
     for _ in range(3):
         after, counts, per_file = jest_lines(root, ["src/**/*.ts", "!src/server.ts"])

@@ -1,4 +1,4 @@
-"""Jest code for kept probe calls: inputs, configured mocks, and expectations pinning today's results.
+"""Jest code for kept probe calls: inputs, configured mocks, expectations pinning today's results.
 
 Input nodes (``probe_values``) become literals, mocks become plain objects of ``jest.fn()`` holding
 only the members the call used; serialised observations (``probe.js``) become ``toEqual``
@@ -19,7 +19,11 @@ _IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
 
 
 def js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def key(name: str) -> str:
@@ -40,7 +44,9 @@ def input_code(node: Node) -> str:
     if t == "arr":
         return "[" + ", ".join(input_code(i) for i in node["items"]) + "]"
     if t == "obj":
-        return "{ " + ", ".join(f"{key(k)}: {input_code(v)}" for k, v in node["fields"].items()) + " }"
+        return (
+            "{ " + ", ".join(f"{key(k)}: {input_code(v)}" for k, v in node["fields"].items()) + " }"
+        )
     if t == "date":
         return f"new Date({js(node['iso'])})"
     if t == "err":
@@ -97,16 +103,27 @@ def expected(value: Any) -> str:
     if tag == "date":
         return "expect.any(Date)" if value["v"] == "Invalid" else f"new Date({js(value['v'])})"
     if tag == "map":
-        return "new Map<any, any>([" + ", ".join(f"[{expected(k)}, {expected(v)}]" for k, v in value["entries"]) + "])"
+        return (
+            "new Map<any, any>(["
+            + ", ".join(f"[{expected(k)}, {expected(v)}]" for k, v in value["entries"])
+            + "])"
+        )
     if tag == "set":
         return "new Set<any>([" + ", ".join(expected(v) for v in value["items"]) + "])"
     if tag == "buffer":
         return f"Buffer.from({js(value['v'])}, 'hex')"
     if tag == "varies":
-        return {"string": "expect.any(String)", "number": "expect.any(Number)",
-                "boolean": "expect.any(Boolean)", "date": "expect.any(Date)"}.get(value["kind"], "expect.anything()")
-    return {"function": "expect.any(Function)", "error": "expect.any(Error)",
-            "promise": "expect.any(Promise)"}.get(tag, "expect.anything()")
+        return {
+            "string": "expect.any(String)",
+            "number": "expect.any(Number)",
+            "boolean": "expect.any(Boolean)",
+            "date": "expect.any(Date)",
+        }.get(value["kind"], "expect.anything()")
+    return {
+        "function": "expect.any(Function)",
+        "error": "expect.any(Error)",
+        "promise": "expect.any(Promise)",
+    }.get(tag, "expect.anything()")
 
 
 @dataclass

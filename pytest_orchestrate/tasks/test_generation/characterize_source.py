@@ -118,8 +118,11 @@ def resolve_module(base: Path, spec: str) -> Path | None:
     if not spec.startswith("."):
         return None
     stem = (base.parent / spec).resolve()
-    for candidate in [stem, *(stem.with_name(stem.name + s) for s in SOURCE_SUFFIXES),
-                      *(stem / f"index{s}" for s in SOURCE_SUFFIXES)]:
+    for candidate in [
+        stem,
+        *(stem.with_name(stem.name + s) for s in SOURCE_SUFFIXES),
+        *(stem / f"index{s}" for s in SOURCE_SUFFIXES),
+    ]:
         if candidate.is_file():
             return candidate
     return None
@@ -158,17 +161,21 @@ class _Reader:
                         name = _txt(spec_node.child_by_field_name("name"))
                         alias = _txt(spec_node.child_by_field_name("alias")) or name
                         names[alias] = name
-        self.info.imports.append(Import(spec, resolve_module(self.info.path, spec), names, type_only))
+        self.info.imports.append(
+            Import(spec, resolve_module(self.info.path, spec), names, type_only)
+        )
 
     def declaration(self, node: Node, exported: bool) -> None:
         kind = node.type
         name = _txt(node.child_by_field_name("name"))
         if kind == "interface_declaration":
-            self.info.decls[name] = Decl(name, "interface", _type_params(node),
-                                         _members(node.child_by_field_name("body")))
+            self.info.decls[name] = Decl(
+                name, "interface", _type_params(node), _members(node.child_by_field_name("body"))
+            )
         elif kind == "type_alias_declaration":
-            self.info.decls[name] = Decl(name, "alias", _type_params(node),
-                                         alias=to_ty(node.child_by_field_name("value")))
+            self.info.decls[name] = Decl(
+                name, "alias", _type_params(node), alias=to_ty(node.child_by_field_name("value"))
+            )
         elif kind == "enum_declaration":
             body = node.child_by_field_name("body")
             members = tuple(_enum_members(body)) if body is not None else ()
@@ -192,16 +199,23 @@ class _Reader:
             if member.type != "method_definition":
                 continue
             mname = _txt(member.child_by_field_name("name"))
-            words = {c.type for c in member.children} | {_txt(c) for c in member.children
-                                                         if c.type == "accessibility_modifier"}
+            words = {c.type for c in member.children} | {
+                _txt(c) for c in member.children if c.type == "accessibility_modifier"
+            }
             if mname == "constructor":
                 info.ctor = _params(member)
                 continue
-            if "private" in words or "protected" in words or mname.startswith("#") or "get" in words:
+            if (
+                "private" in words
+                or "protected" in words
+                or mname.startswith("#")
+                or "get" in words
+            ):
                 continue
             static = "static" in words
-            method = Callable((name,), _params(member), _returns(member),
-                              "static" if static else "method", name)
+            method = Callable(
+                (name,), _params(member), _returns(member), "static" if static else "method", name
+            )
             method = Callable((name, mname), method.params, method.returns, method.kind, name)
             decl.fields.append((mname, ("fn", method.params, method.returns), False))
             if exported:
@@ -222,12 +236,16 @@ class _Reader:
         elif value.type == "new_expression":
             self.info.instances[name] = _txt(value.child_by_field_name("constructor"))
         elif value.type == "call_expression" and _txt(value.child_by_field_name("function")) in (
-                "Router", "express.Router"):
+            "Router",
+            "express.Router",
+        ):
             self.info.routers.append(name)
 
     def object_functions(self, obj: Node, path: tuple[str, ...]) -> None:
         for pair in (c for c in obj.named_children if c.type in ("pair", "method_definition")):
-            key = _txt(pair.child_by_field_name("key") or pair.child_by_field_name("name")).strip("'\"")
+            key = _txt(pair.child_by_field_name("key") or pair.child_by_field_name("name")).strip(
+                "'\""
+            )
             value = pair.child_by_field_name("value") if pair.type == "pair" else pair
             if value is None:
                 continue
@@ -242,15 +260,22 @@ class _Reader:
         stack = [root]
         while stack:
             node = stack.pop()
-            if node.type == "string" and node.parent is not None and node.parent.type not in (
-                    "import_statement", "literal_type", "export_statement"):
+            if (
+                node.type == "string"
+                and node.parent is not None
+                and node.parent.type not in ("import_statement", "literal_type", "export_statement")
+            ):
                 strings[_txt(node)[1:-1]] = None
             elif node.type == "number":
                 try:
                     numbers[float(_txt(node).replace("_", ""))] = None
                 except ValueError:
                     pass
-            elif node.type == "literal_type" and node.named_children and node.named_children[0].type == "string":
+            elif (
+                node.type == "literal_type"
+                and node.named_children
+                and node.named_children[0].type == "string"
+            ):
                 strings[_txt(node.named_children[0])[1:-1]] = None
             stack.extend(reversed(node.children))
         self.info.strings = [s for s in strings if len(s) <= 80 and "\n" not in s]
@@ -261,8 +286,11 @@ def _type_params(node: Node) -> tuple[str, ...]:
     params = node.child_by_field_name("type_parameters")
     if params is None:
         return ()
-    return tuple(_txt(p.child_by_field_name("name")) for p in params.named_children
-                 if p.type == "type_parameter")
+    return tuple(
+        _txt(p.child_by_field_name("name"))
+        for p in params.named_children
+        if p.type == "type_parameter"
+    )
 
 
 def _annotation(node: Node | None, fieldname: str = "type") -> Ty:
@@ -284,16 +312,26 @@ def _params(node: Node) -> tuple[Param, ...]:
         return (Param(_txt(single), ANY, False),) if single is not None else ()
     out: list[Param] = []
     for p in params.named_children:
-        if p.type not in ("required_parameter", "optional_parameter", "identifier",
-                          "assignment_pattern", "rest_pattern", "object_pattern"):
+        if p.type not in (
+            "required_parameter",
+            "optional_parameter",
+            "identifier",
+            "assignment_pattern",
+            "rest_pattern",
+            "object_pattern",
+        ):
             continue
         pattern = p.child_by_field_name("pattern") or p.child_by_field_name("left") or p
         rest = pattern.type == "rest_pattern" or p.type == "rest_pattern"
         name = _txt(pattern).lstrip(".")
         if name == "this":
             continue
-        optional = (p.type == "optional_parameter" or p.child_by_field_name("value") is not None
-                    or p.child_by_field_name("right") is not None or rest)
+        optional = (
+            p.type == "optional_parameter"
+            or p.child_by_field_name("value") is not None
+            or p.child_by_field_name("right") is not None
+            or rest
+        )
         ty = _annotation(p) if p.type in ("required_parameter", "optional_parameter") else ANY
         out.append(Param(name, ("array", ty) if rest and ty == ANY else ty, optional, rest))
     return tuple(out)
@@ -326,8 +364,20 @@ def _enum_members(body: Node) -> list[Any]:
     return values
 
 
-_PREDEFINED = {"string", "number", "boolean", "any", "unknown", "void", "never", "object", "bigint",
-               "symbol", "null", "undefined"}
+_PREDEFINED = {
+    "string",
+    "number",
+    "boolean",
+    "any",
+    "unknown",
+    "void",
+    "never",
+    "object",
+    "bigint",
+    "symbol",
+    "null",
+    "undefined",
+}
 
 
 def to_ty(node: Node | None) -> Ty:

@@ -1,4 +1,4 @@
-"""Characterization tests for TS/JS sources: call the code, pin what it does today, keep what covers.
+"""Characterization tests for TS/JS: call the code, pin what it does today, keep what covers.
 
 1. Plan: read the unit (``characterize_source``), choose which relative imports to mock (modules
    whose bindings the unit uses are instances: ``communityService`` from a composition root), and
@@ -42,7 +42,7 @@ from .characterize_render import (
     member,
     mock_trees,
 )
-from .characterize_source import Callable, SourceInfo, parse_file
+from .characterize_source import Callable, SourceInfo
 from .model import GeneratedTest
 from .probe_select import Stable, cover_items, greedy, stabilise
 from .probe_values import ID_POOL, Scope, Synth, TypeResolver, args_for
@@ -80,14 +80,20 @@ def jest_command(root: Path) -> list[str]:
     return [str(local)] if local.exists() else ["npx", "--no-install", "jest"]
 
 
-def _run(argv: list[str], cwd: Path, timeout: float, timing: Timing) -> subprocess.CompletedProcess[str]:
+def _run(
+    argv: list[str], cwd: Path, timeout: float, timing: Timing
+) -> subprocess.CompletedProcess[str]:
     start = time.perf_counter()
     env = {**os.environ, "CI": "true", "FORCE_COLOR": "0"}
     try:
-        return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+        return subprocess.run(
+            argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+        )
     except subprocess.TimeoutExpired:
-        raise TaskFailed(f"Jest did not finish within {timeout:.0f} s; raise params.budget_seconds",
-                         retryable=True) from None
+        raise TaskFailed(
+            f"Jest did not finish within {timeout:.0f} s; raise params.budget_seconds",
+            retryable=True,
+        ) from None
     finally:
         timing.runner += time.perf_counter() - start
 
@@ -103,7 +109,7 @@ class ModuleMock:
 
 
 def module_mocks(unit: SourceInfo, resolver: TypeResolver) -> list[ModuleMock]:
-    """Imports whose used bindings are instances built at load time (a composition root, a client)."""
+    """Imports whose used bindings are instances built at load (a composition root, a client)."""
     mocks: list[ModuleMock] = []
     for imp in unit.imports:
         if imp.type_only or imp.file is None:
@@ -116,7 +122,7 @@ def module_mocks(unit: SourceInfo, resolver: TypeResolver) -> list[ModuleMock]:
 
 
 def instance_scenario(synth: Synth, mocks: Sequence[ModuleMock], resolver: TypeResolver) -> None:
-    """Typed answers for methods of module-level instances (their class is found through imports)."""
+    """Typed answers for methods of module-level instances (their class found through imports)."""
     for mock in mocks:
         info = resolver.info(mock.file)
         for name in mock.names:
@@ -136,17 +142,34 @@ def payload_types(unit: SourceInfo, resolver: TypeResolver) -> list[tuple[Any, S
         if imp.file is None:
             continue
         info = resolver.info(imp.file)
-        found += [(("ref", d.name, ()), Scope(info)) for d in info.decls.values()
-                  if d.kind == "interface" and d.fields and all(t[0] != "fn" for _, t, _ in d.fields)]
+        found += [
+            (("ref", d.name, ()), Scope(info))
+            for d in info.decls.values()
+            if d.kind == "interface" and d.fields and all(t[0] != "fn" for _, t, _ in d.fields)
+        ]
     return found
 
 
-def route_calls(unit: SourceInfo, synth: Synth, rng: random.Random, per_route: int,
-                payloads: Sequence[tuple[Any, Scope]]) -> list[dict[str, Any]]:
+def route_calls(
+    unit: SourceInfo,
+    synth: Synth,
+    rng: random.Random,
+    per_route: int,
+    payloads: Sequence[tuple[Any, Scope]],
+) -> list[dict[str, Any]]:
     routers = set(unit.routers)
-    body_fields = sorted({f for m in _BODY.finditer(unit.text) for f in
-                          ([m.group(1)] if m.group(1) else [p.split(":")[0].strip() for p in m.group(2).split(",")])
-                          if f})
+    body_fields = sorted(
+        {
+            f
+            for m in _BODY.finditer(unit.text)
+            for f in (
+                [m.group(1)]
+                if m.group(1)
+                else [p.split(":")[0].strip() for p in m.group(2).split(",")]
+            )
+            if f
+        }
+    )
     query = sorted(set(_QUERY.findall(unit.text)))
     headers = sorted(set(_HEADER.findall(unit.text)) | {"authorization"})
     calls: list[dict[str, Any]] = []
@@ -155,7 +178,11 @@ def route_calls(unit: SourceInfo, synth: Synth, rng: random.Random, per_route: i
             continue
         for _ in range(per_route):
             url = re.sub(r":\w+", lambda _m: rng.choice(ID_POOL), path)
-            params = [f"{q}={rng.choice([*ID_POOL, 'true', 'x', ''])}" for q in query if rng.random() < 0.5]
+            params = [
+                f"{q}={rng.choice([*ID_POOL, 'true', 'x', ''])}"
+                for q in query
+                if rng.random() < 0.5
+            ]
             call: dict[str, Any] = {
                 "target": {"kind": "route", "path": [router], "method": verb},
                 "url": url + ("?" + "&".join(params) if params else ""),
@@ -164,13 +191,17 @@ def route_calls(unit: SourceInfo, synth: Synth, rng: random.Random, per_route: i
             if verb != "get" and payloads and rng.random() < 0.5:
                 call["body"] = synth.value(*rng.choice(payloads))
             elif verb != "get" and rng.random() < 0.85:
-                call["body"] = {"t": "obj", "fields": {f: synth.string(f) for f in body_fields if rng.random() < 0.75}}
+                call["body"] = {
+                    "t": "obj",
+                    "fields": {f: synth.string(f) for f in body_fields if rng.random() < 0.75},
+                }
             calls.append(call)
     return calls
 
 
-def plan_calls(unit: SourceInfo, resolver: TypeResolver, mocks: Sequence[ModuleMock], seed: int,
-               max_calls: int) -> list[dict[str, Any]]:
+def plan_calls(
+    unit: SourceInfo, resolver: TypeResolver, mocks: Sequence[ModuleMock], seed: int, max_calls: int
+) -> list[dict[str, Any]]:
     """Seeded calls, interleaved across callables so a time budget cuts all of them evenly."""
     rng = random.Random(seed)
     scope = Scope(unit)
@@ -187,11 +218,19 @@ def plan_calls(unit: SourceInfo, resolver: TypeResolver, mocks: Sequence[ModuleM
             call: dict[str, Any] = {"args": args_for(synth, target.params, scope)}
             if target.kind == "method":
                 ctor = unit.classes[target.class_name].ctor
-                call["target"] = {"kind": "method", "path": [target.class_name], "method": target.path[-1],
-                                  "ctor": args_for(synth, ctor, scope)}
+                call["target"] = {
+                    "kind": "method",
+                    "path": [target.class_name],
+                    "method": target.path[-1],
+                    "ctor": args_for(synth, ctor, scope),
+                }
             elif target.kind == "static":
-                call["target"] = {"kind": "method", "path": [target.class_name], "method": target.path[-1],
-                                  "static": True}
+                call["target"] = {
+                    "kind": "method",
+                    "path": [target.class_name],
+                    "method": target.path[-1],
+                    "static": True,
+                }
             else:
                 call["target"] = {"kind": "function", "path": list(target.path)}
             call["scenario"] = synth.scenario
@@ -216,16 +255,20 @@ def _interleave(groups: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]
 
 
 # -- probe -----------------------------------------------------------------------------------------
-def probe_file_text(unit_path: Path, plan_path: Path, mocks: Sequence[ModuleMock], timeout_ms: int) -> str:
+def probe_file_text(
+    unit_path: Path, plan_path: Path, mocks: Sequence[ModuleMock], timeout_ms: int
+) -> str:
     lines = [
-        "// Characterization probe: calls the unit and records what happens (removed after the run).",
+        "// Characterization probe: calls the unit, records what happens (removed after the run).",
         f"const mockProbe = require({js(str(PROBE_RUNTIME))});",
         f"const plan = require({js(str(plan_path))});",
     ]
     for mock in mocks:
-        lines.append(f"jest.mock({js(str(mock.file))}, () => mockProbe.mockModule({js(mock.names)}));")
+        lines.append(
+            f"jest.mock({js(str(mock.file))}, () => mockProbe.mockModule({js(mock.names)}));"
+        )
     lines += [
-        f"test('probe', async () => {{",
+        "test('probe', async () => {",
         f"  const file = {js(str(unit_path))};",
         "  const mod = require(file);",
         "  await mockProbe.probe(mod, file, plan);",
@@ -235,21 +278,50 @@ def probe_file_text(unit_path: Path, plan_path: Path, mocks: Sequence[ModuleMock
     return "\n".join(lines)
 
 
-def run_probe(root: Path, unit_path: Path, calls: list[dict[str, Any]], mocks: Sequence[ModuleMock],
-              budget: float, routes: bool, timing: Timing) -> dict[str, Any]:
+def run_probe(
+    root: Path,
+    unit_path: Path,
+    calls: list[dict[str, Any]],
+    mocks: Sequence[ModuleMock],
+    budget: float,
+    routes: bool,
+    timing: Timing,
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="orchestrate-probe-") as scratch:
         folder = Path(scratch)
         plan_path, out_path = folder / "plan.json", folder / "observations.json"
-        plan = {"calls": calls, "output": str(out_path), "timeoutMs": 400, "root": str(root),
-                "routes": routes, "budgetMs": int(budget * 1000 * 0.35)}
+        plan = {
+            "calls": calls,
+            "output": str(out_path),
+            "timeoutMs": 400,
+            "root": str(root),
+            "routes": routes,
+            "budgetMs": int(budget * 1000 * 0.35),
+        }
         plan_path.write_text(json.dumps(plan))
         probe = folder / "unit.orchestrate-probe.js"
         probe.write_text(probe_file_text(unit_path, plan_path, mocks, int(budget * 1000) + 60_000))
         rel = unit_path.relative_to(root).as_posix()
-        argv = [*jest_command(root), "--rootDir", str(root), "--roots", str(folder), "--ci", "--runInBand",
-                "--testMatch", "**/*.orchestrate-probe.js", "--coverage", "--coverageProvider=babel",
-                "--collectCoverageFrom", rel, "--coverageReporters=none", "--coverageThreshold={}",
-                "--silent", "--runTestsByPath", str(probe)]
+        argv = [
+            *jest_command(root),
+            "--rootDir",
+            str(root),
+            "--roots",
+            str(folder),
+            "--ci",
+            "--runInBand",
+            "--testMatch",
+            "**/*.orchestrate-probe.js",
+            "--coverage",
+            "--coverageProvider=babel",
+            "--collectCoverageFrom",
+            rel,
+            "--coverageReporters=none",
+            "--coverageThreshold={}",
+            "--silent",
+            "--runTestsByPath",
+            str(probe),
+        ]
         done = _run(argv, root, budget + 120, timing)
         if not out_path.exists():
             tail = (done.stdout + done.stderr).strip()[-1500:]
@@ -296,7 +368,9 @@ def title(call: Mapping[str, Any], obs: Stable, number: int) -> str:
     return f"{what} {describe_outcome(obs.obs)} (case {number})"
 
 
-def case_body(call: Mapping[str, Any], obs: Stable, ts: bool, module_labels: Mapping[str, str]) -> list[str]:
+def case_body(
+    call: Mapping[str, Any], obs: Stable, ts: bool, module_labels: Mapping[str, str]
+) -> list[str]:
     any_ = ": any" if ts else ""
     returns: dict[str, Any] = obs.obs.get("returns", {})
     trees = mock_trees(returns, ts)
@@ -306,11 +380,13 @@ def case_body(call: Mapping[str, Any], obs: Stable, ts: bool, module_labels: Map
     for label in labels_in([*ctor, *call["args"]]):
         tree = trees.get(label)
         lines.append(f"const {label}{any_} = {tree.code() if tree else '{}'};")
-    for label, tree in trees.items():
+    for label in trees:
         if label in module_labels:
             for path in sorted(p for p in returns if p.split(".")[0] == label):
-                lines.append(f"{call_ref(path, module_labels)}.mockImplementation("
-                             f"{impl_code(returns[path], ts)});")
+                lines.append(
+                    f"{call_ref(path, module_labels)}.mockImplementation("
+                    f"{impl_code(returns[path], ts)});"
+                )
     args = ", ".join(input_code(a) for a in call["args"])
     if target["kind"] == "route":
         lines.append("const app = express();")
@@ -326,13 +402,19 @@ def case_body(call: Mapping[str, Any], obs: Stable, ts: bool, module_labels: Map
         lines.append(f"expect(res.status).toBe({js(value.get('status'))});")
         if "body" in value:
             lines.append(f"expect(res.body).toEqual({expected(value['body'])});")
-        elif isinstance(value.get("text"), str) and "<pre>" not in value["text"] and len(value["text"]) < 300:
+        elif (
+            isinstance(value.get("text"), str)
+            and "<pre>" not in value["text"]
+            and len(value["text"]) < 300
+        ):
             # Express's default error page carries a stack trace with paths: not asserted.
             lines.append(f"expect(res.text).toEqual({expected(value['text'])});")
     else:
         if target["kind"] == "method" and not target.get("static"):
             ctor_args = ", ".join(input_code(a) for a in ctor)
-            lines.append(f"const subject{any_} = new {member('unit', target['path'][0])}({ctor_args});")
+            lines.append(
+                f"const subject{any_} = new {member('unit', target['path'][0])}({ctor_args});"
+            )
             fn = member("subject", target["method"])
         elif target["kind"] == "method":
             fn = member(member("unit", target["path"][0]), target["method"])
@@ -353,13 +435,23 @@ def case_body(call: Mapping[str, Any], obs: Stable, ts: bool, module_labels: Map
     for made in obs.obs.get("calls", []):
         calls_by_path.setdefault(made["path"], []).append(made["args"])
     for path, arg_lists in calls_by_path.items():
-        lines.append(f"expect({call_ref(path, module_labels)}.mock.calls).toEqual({expected(arg_lists)});")
+        lines.append(
+            f"expect({call_ref(path, module_labels)}.mock.calls).toEqual({expected(arg_lists)});"
+        )
     return lines
 
 
-def render(unit_rel: str, unit_path: Path, root: Path, output: str, task_id: str,
-           cases: Sequence[tuple[dict[str, Any], Stable]], mocks: Sequence[ModuleMock], todos: Sequence[str],
-           varied: int) -> str:
+def render(
+    unit_rel: str,
+    unit_path: Path,
+    root: Path,
+    output: str,
+    task_id: str,
+    cases: Sequence[tuple[dict[str, Any], Stable]],
+    mocks: Sequence[ModuleMock],
+    todos: Sequence[str],
+    varied: int,
+) -> str:
     out_path = root / output
     ts = out_path.suffix in (".ts", ".tsx", ".mts", ".cts")
     any_ = ": any" if ts else ""
@@ -373,19 +465,27 @@ def render(unit_rel: str, unit_path: Path, root: Path, output: str, task_id: str
                 used[path] = node
     lines = [
         f"// Characterization tests for {unit_rel} (task {task_id}).",
-        "// Each case pins what the code does TODAY for one generated input; it does not claim that",
-        "// behaviour is correct. When a deliberate change breaks a case, update or delete that case.",
+        "// Each case pins what the code does TODAY for one generated input; it does not claim",
+        "// that behaviour is correct. If a deliberate change breaks a case, update or delete it.",
     ]
     if varied:
-        lines.append(f"// {varied} value(s) changed between probe runs (ids, clocks): asserted by type only.")
+        lines.append(
+            f"// {varied} value(s) changed between probe runs (ids, clocks): asserted by type only."
+        )
     for mock in mocks:
         spec = import_path(out_path, mock.file)
-        trees = mock_trees({p: {"t": "undef"} for p in used if p.split(".")[0][4:] in mock.names}, ts)
-        body = ", ".join(f"{name}: {trees[f'mod${name}'].code() if f'mod${name}' in trees else '{}'}"
-                         for name in mock.names)
+        trees = mock_trees(
+            {p: {"t": "undef"} for p in used if p.split(".")[0][4:] in mock.names}, ts
+        )
+        body = ", ".join(
+            f"{name}: {trees[f'mod${name}'].code() if f'mod${name}' in trees else '{}'}"
+            for name in mock.names
+        )
         lines.append(f"jest.mock({js(spec)}, () => ({{ __esModule: true, {body} }}));")
     spec = import_path(out_path, unit_path)
-    lines.append(f"import * as unit from {js(spec)};" if ts else f"const unit = require({js(spec)});")
+    lines.append(
+        f"import * as unit from {js(spec)};" if ts else f"const unit = require({js(spec)});"
+    )
     if routes:
         lines.append(f"const express{any_} = require('express');")
         lines.append(f"const request{any_} = require('supertest');")
@@ -395,8 +495,9 @@ def render(unit_rel: str, unit_path: Path, root: Path, output: str, task_id: str
             lines.append(f"const mod${name}{any_} = jest.requireMock({js(spec)}).{name};")
     lines += [
         "",
-        f"async function settle(run: () => unknown): Promise<{{ value?: any; error?: any }}> {{"
-        if ts else "async function settle(run) {",
+        "async function settle(run: () => unknown): Promise<{ value?: any; error?: any }> {"
+        if ts
+        else "async function settle(run) {",
         "  try {",
         "    return { value: await run() };",
         "  } catch (error) {",
@@ -424,8 +525,10 @@ def render(unit_rel: str, unit_path: Path, root: Path, output: str, task_id: str
 def verify_copies(output: Path, count: int) -> list[Path]:
     match = re.search(r"\.(test|spec)\.[cm]?[jt]sx?$", output.name)
     cut = match.start() if match else len(output.stem)
-    return [output.with_name(f"{output.name[:cut]}.orchestrate-verify{n}{output.name[cut:]}")
-            for n in range(1, count + 1)]
+    return [
+        output.with_name(f"{output.name[:cut]}.orchestrate-verify{n}{output.name[cut:]}")
+        for n in range(1, count + 1)
+    ]
 
 
 @dataclass
@@ -439,7 +542,9 @@ class Verified:
     problem: str = ""
 
 
-def verify(root: Path, output: str, text: str, unit_rel: str, timing: Timing, runs: int = 3) -> Verified:
+def verify(
+    root: Path, output: str, text: str, unit_rel: str, timing: Timing, runs: int = 3
+) -> Verified:
     copies = verify_copies(root / output, runs)
     with tempfile.TemporaryDirectory(prefix="orchestrate-verify-") as scratch:
         folder = Path(scratch)
@@ -447,11 +552,27 @@ def verify(root: Path, output: str, text: str, unit_rel: str, timing: Timing, ru
             copies[0].parent.mkdir(parents=True, exist_ok=True)
             for copy in copies:
                 copy.write_text(text, encoding="utf-8")
-            argv = [*jest_command(root), "--rootDir", str(root), "--ci", "--runInBand", "--json",
-                    "--outputFile", str(folder / "result.json"), "--coverage", "--coverageProvider=babel",
-                    "--collectCoverageFrom", unit_rel, "--coverageReporters=json",
-                    "--coverageDirectory", str(folder / "coverage"), "--coverageThreshold={}", "--silent",
-                    "--runTestsByPath", *map(str, copies)]
+            argv = [
+                *jest_command(root),
+                "--rootDir",
+                str(root),
+                "--ci",
+                "--runInBand",
+                "--json",
+                "--outputFile",
+                str(folder / "result.json"),
+                "--coverage",
+                "--coverageProvider=babel",
+                "--collectCoverageFrom",
+                unit_rel,
+                "--coverageReporters=json",
+                "--coverageDirectory",
+                str(folder / "coverage"),
+                "--coverageThreshold={}",
+                "--silent",
+                "--runTestsByPath",
+                *map(str, copies),
+            ]
             done = _run(argv, root, 600, timing)
         finally:
             for copy in copies:
@@ -481,9 +602,17 @@ def verify(root: Path, output: str, text: str, unit_rel: str, timing: Timing, ru
 
 
 # -- entry point -----------------------------------------------------------------------------------
-def characterize_ts(root: Path, source: str, *, task_id: str, estimated_tests: int | None, output: str,
-                    params: Mapping[str, Any], timing: Timing | None = None) -> GeneratedTest:
-    """A characterization test file for one TS/JS source, verified three times in the target's Jest."""
+def characterize_ts(
+    root: Path,
+    source: str,
+    *,
+    task_id: str,
+    estimated_tests: int | None,
+    output: str,
+    params: Mapping[str, Any],
+    timing: Timing | None = None,
+) -> GeneratedTest:
+    """A characterization test file for one TS/JS source, verified three times in its Jest."""
     timing = timing if timing is not None else Timing()
     start = time.perf_counter()
     unit_path = (root / source).resolve()
@@ -505,17 +634,23 @@ def characterize_ts(root: Path, source: str, *, task_id: str, estimated_tests: i
         probed = select(calls, observations)
         notes += probed.dropped
         if len(observations["first"]) < len(calls):
-            notes.append(f"time budget reached after {len(observations['first'])} of {len(calls)} probe calls")
+            ran = len(observations["first"])
+            notes.append(f"time budget reached after {ran} of {len(calls)} probe calls")
     unit_rel = unit_path.relative_to(root).as_posix()
     covered_paths = {_callable_key(c["target"]) for c, _ in probed.kept}
-    todos = [f"{name}: no generated input reached new code; write a case by hand"
-             for name in _callable_names(unit) if name not in covered_paths]
+    todos = [
+        f"{name}: no generated input reached new code; write a case by hand"
+        for name in _callable_names(unit)
+        if name not in covered_paths
+    ]
     cases = probed.kept
     varied = sum(len(s.varied) for _, s in cases)
     text = render(unit_rel, unit_path, root, output, task_id, cases, mocks, todos, varied)
     checked = verify(root, output, text, unit_rel, timing)
     if checked.problem and not checked.passing:
-        raise TaskFailed(f"the generated characterization test for {source} does not run:\n{checked.problem}")
+        raise TaskFailed(
+            f"the generated characterization test for {source} does not run:\n{checked.problem}"
+        )
     titles = [title(c, s, n) for n, (c, s) in enumerate(cases, start=1)]
     bad = [n for n, t in enumerate(titles) if t not in checked.passing]
     if bad:
@@ -527,17 +662,28 @@ def characterize_ts(root: Path, source: str, *, task_id: str, estimated_tests: i
         text = render(unit_rel, unit_path, root, output, task_id, cases, mocks, todos, varied)
         checked = verify(root, output, text, unit_rel, timing)
         if len(checked.passing) < len(cases):
-            raise TaskFailed(f"characterization of {source}: cases still fail after dropping the failing ones")
+            raise TaskFailed(
+                f"characterization of {source}: cases still fail after dropping the failing ones"
+            )
     if varied:
         notes.append(f"{varied} value(s) differ between runs (ids, clocks): asserted by type only")
     if estimated_tests is not None and len(cases) < estimated_tests:
-        notes.append(f"{len(cases)} case(s) cover everything the search reached (the roadmap estimated "
-                     f"{estimated_tests})")
+        notes.append(
+            f"{len(cases)} case(s) cover everything the search reached (the roadmap estimated "
+            f"{estimated_tests})"
+        )
     notes.append(f"covers {checked.statements}/{checked.total} statements of {unit_rel}")
     timing.total += time.perf_counter() - start
     argv = [*_display_jest(root), "--ci", "--runTestsByPath", output]
-    return GeneratedTest(output=output, text=text, check_argv=argv, check_cwd=".", notes=notes,
-                         tests=len(cases), todos=len(todos))
+    return GeneratedTest(
+        output=output,
+        text=text,
+        check_argv=argv,
+        check_cwd=".",
+        notes=notes,
+        tests=len(cases),
+        todos=len(todos),
+    )
 
 
 def _display_jest(root: Path) -> list[str]:
@@ -545,7 +691,9 @@ def _display_jest(root: Path) -> list[str]:
 
 
 def _first_line(text: str) -> str:
-    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines() if line.strip()]
+    lines = [
+        line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines() if line.strip()
+    ]
     return " ".join(lines[:2])[:200] if lines else "failed"
 
 

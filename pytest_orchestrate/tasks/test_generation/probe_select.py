@@ -91,7 +91,9 @@ def stabilise(first: Observation, second: Observation) -> Stable | str:
             obs["error"] = merge(first["error"], second["error"], "error", varied)
         else:
             obs["value"] = merge(first.get("value"), second.get("value"), "value", varied)
-        if [c["path"] for c in first.get("calls", [])] != [c["path"] for c in second.get("calls", [])]:
+        if [c["path"] for c in first.get("calls", [])] != [
+            c["path"] for c in second.get("calls", [])
+        ]:
             return "calls different collaborators in each run"
         if first.get("returns") != second.get("returns"):
             return "mocks answered differently in each run"

@@ -26,21 +26,47 @@ ID_POOL = ("id-a", "id-b")
 UNDEF: Node = {"t": "undef"}
 _MAX_DEPTH = 4
 
-_ID_NAME = re.compile(r"(^id$|Id$|ID$|Ids$|^key$|Key$|^sub$|^sid$|code$|Code$|^token$|Token$|^slug$)")
+_ID_NAME = re.compile(
+    r"(^id$|Id$|ID$|Ids$|^key$|Key$|^sub$|^sid$|code$|Code$|^token$|Token$|^slug$)"
+)
 _BY_NAME: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"email", re.I), ("user@example.com", "not-an-email", "")),
     (re.compile(r"password|secret", re.I), ("Sup3rSecretPassw0rd-long-enough-1234", "short", "")),
-    (re.compile(r"url|uri|href", re.I), ("postgres://app:pw@localhost:5432/app", "redis://localhost:6379",
-                                         "http://localhost:4000/x", "not a url")),
+    (
+        re.compile(r"url|uri|href", re.I),
+        (
+            "postgres://app:pw@localhost:5432/app",
+            "redis://localhost:6379",
+            "http://localhost:4000/x",
+            "not a url",
+        ),
+    ),
     (re.compile(r"name|title", re.I), ("Alice Example", "ab", "  ", "Zed Learning Group")),
     (re.compile(r"header|authorization", re.I), ("Bearer id-a", "Basic abc", "")),
 ]
 _STRINGS = ("", "x", "id-a", "Some text", "true", "0")
 _NUMBERS = (0, 1, -1, 2, 10, 100, 1.5)
 _DATES = ("2024-01-01T00:00:00.000Z", "2030-06-15T12:00:00.000Z")
-_ENV_VALUES = ("", "0", "1", "-1", "99999999", "abc", "true", "no", "5", "60", "3600",
-               "http://localhost", "postgres://app:pw@db.internal:6543/app", "redis://cache:6379",
-               "rediss://cache:6380", "prefix:", "512kb", "x" * 40)
+_ENV_VALUES = (
+    "",
+    "0",
+    "1",
+    "-1",
+    "99999999",
+    "abc",
+    "true",
+    "no",
+    "5",
+    "60",
+    "3600",
+    "http://localhost",
+    "postgres://app:pw@db.internal:6543/app",
+    "redis://cache:6379",
+    "rediss://cache:6380",
+    "prefix:",
+    "512kb",
+    "x" * 40,
+)
 
 
 def lit(value: Any) -> Node:
@@ -74,13 +100,16 @@ class TypeResolver:
         for imp in info.imports:
             if name in imp.names and imp.file is not None:
                 exported = imp.names[name]
-                return self.find(name if exported in ("default", "*") else exported, self.info(imp.file),
-                                 hops + 1)
+                return self.find(
+                    name if exported in ("default", "*") else exported,
+                    self.info(imp.file),
+                    hops + 1,
+                )
         return None
 
 
 class Synth:
-    """Builds value nodes from types; collects the mock scenarios the values need in ``scenario``."""
+    """Builds value nodes from types; collects the mock scenarios they need in ``scenario``."""
 
     def __init__(self, rng: random.Random, resolver: TypeResolver, unit: SourceInfo) -> None:
         self.rng = rng
@@ -110,9 +139,15 @@ class Synth:
 
     def generic(self, hint: str) -> Node:
         choice = self.rng.randrange(7)
-        return [UNDEF, lit(None), self.string(hint), self.number(), {"t": "obj", "fields": {}},
-                {"t": "obj", "fields": {"id": lit(self.rng.choice(ID_POOL))}},
-                {"t": "arr", "items": []}][choice]
+        return [
+            UNDEF,
+            lit(None),
+            self.string(hint),
+            self.number(),
+            {"t": "obj", "fields": {}},
+            {"t": "obj", "fields": {"id": lit(self.rng.choice(ID_POOL))}},
+            {"t": "arr", "items": []},
+        ][choice]
 
     # -- types --------------------------------------------------------------------------------
     def value(self, ty: Ty, scope: Scope, hint: str = "value", depth: int = 0) -> Node:
@@ -134,8 +169,13 @@ class Synth:
                     merged.update(node["fields"])
             return {"t": "obj", "fields": merged}
         if kind == "array":
-            return {"t": "arr", "items": [self.value(ty[1], scope, f"{hint}Item", depth + 1)
-                                          for _ in range(self.rng.choice((0, 1, 1, 2, 3)))]}
+            return {
+                "t": "arr",
+                "items": [
+                    self.value(ty[1], scope, f"{hint}Item", depth + 1)
+                    for _ in range(self.rng.choice((0, 1, 1, 2, 3)))
+                ],
+            }
         if kind == "tuple":
             return {"t": "arr", "items": [self.value(t, scope, hint, depth + 1) for t in ty[1]]}
         if kind == "obj":
@@ -161,14 +201,26 @@ class Synth:
             return self.number()
         return self.generic(hint)
 
-    def fields(self, members: list[tuple[str, Ty, bool]], scope: Scope, hint: str, depth: int,
-               all_optional: bool = False, only: set[str] | None = None, drop: set[str] | None = None) -> Node:
+    def fields(
+        self,
+        members: list[tuple[str, Ty, bool]],
+        scope: Scope,
+        hint: str,
+        depth: int,
+        all_optional: bool = False,
+        only: set[str] | None = None,
+        drop: set[str] | None = None,
+    ) -> Node:
         out: dict[str, Node] = {}
         methods = [m for m in members if m[1][0] == "fn"]
         if methods and len(methods) * 2 >= len(members):
             return self.mock(members, scope, hint)
         for name, ty, optional in members:
-            if name == "[index]" or (only is not None and name not in only) or (drop and name in drop):
+            if (
+                name == "[index]"
+                or (only is not None and name not in only)
+                or (drop and name in drop)
+            ):
                 continue
             if (optional or all_optional) and self.rng.random() < 0.35:
                 continue
@@ -211,8 +263,15 @@ class Synth:
             return self.value(args[0], scope, hint, depth)
         fields, inner = members
         keys = {t[1] for t in _flatten(args[1])} if len(args) > 1 else set()
-        return self.fields(fields, inner, hint, depth, all_optional=name == "Partial",
-                           only=keys if name == "Pick" else None, drop=keys if name == "Omit" else None)
+        return self.fields(
+            fields,
+            inner,
+            hint,
+            depth,
+            all_optional=name == "Partial",
+            only=keys if name == "Pick" else None,
+            drop=keys if name == "Omit" else None,
+        )
 
     def members(self, ty: Ty, scope: Scope) -> tuple[list[tuple[str, Ty, bool]], Scope] | None:
         """The fields of an object-like type, with the scope to read their types in."""
@@ -263,7 +322,7 @@ class Synth:
         return {"t": "mock", "label": label}
 
     def result(self, fn: Ty, scope: Scope, hint: str) -> Node:
-        """What a mocked method answers in one scenario: a value, a promise, an echo or a failure."""
+        """What a mocked method answers in one scenario: a value, promise, echo or failure."""
         params: tuple[Param, ...] = fn[1]
         returns: Ty = fn[2]
         roll = self.rng.random()
@@ -291,8 +350,11 @@ def _flatten(ty: Ty) -> list[Ty]:
 
 def args_for(synth: Synth, params: Sequence[Param], scope: Scope) -> list[Node]:
     """Arguments for one call: trailing optional parameters are sometimes left out."""
-    out = [UNDEF if p.optional and synth.rng.random() < 0.3 else synth.value(p.ty, scope, p.name)
-           for p in params if not p.rest]
+    out = [
+        UNDEF if p.optional and synth.rng.random() < 0.3 else synth.value(p.ty, scope, p.name)
+        for p in params
+        if not p.rest
+    ]
     while out and out[-1] == UNDEF:
         out.pop()
     return out
