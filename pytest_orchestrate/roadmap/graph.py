@@ -10,6 +10,7 @@ No pytest import: the xdist controller rebuilds this graph from the roadmap file
 from __future__ import annotations
 
 import heapq
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -87,6 +88,22 @@ class Graph:
             w = (weight or {}).get(node, 0.0 if self.kind[node] == BARRIER else 1.0)
             out[node] = w + max((out[n] for n in after[node]), default=0.0)
         return out
+
+    def critical_seconds(self, seconds: Mapping[str, float]) -> dict[str, float] | None:
+        """For each node, the seconds of work on its longest chain to the end of the roadmap.
+
+        ``seconds`` holds learned durations of tasks and checkpoints; one not in it counts as the
+        median of those that are (a typical task, rather than zero or the longest). None when no
+        duration is known: then only the number of tasks on a chain (``longest_path``) can rank.
+        """
+        known = [float(seconds[n]) for n in self.deps if n in seconds and self.kind[n] != BARRIER]
+        if not known:
+            return None
+        typical = statistics.median(known)
+        weight = {
+            n: 0.0 if self.kind[n] == BARRIER else float(seconds.get(n, typical)) for n in self.deps
+        }
+        return self.longest_path(weight)
 
     def ancestors(self, nodes: Iterable[str]) -> set[str]:
         """Every node that ``nodes`` wait for, directly or not."""
