@@ -14,6 +14,7 @@ import pytest
 from . import hookspec
 from .errors import RoadmapInvalid
 from .roadmap.keys import ROADMAP_SUFFIXES
+from .session.baseline import COVERAGE_PLUGIN, coverage_history
 from .session.config import (
     DEFAULT_ROADMAP,
     activated,
@@ -29,6 +30,7 @@ from .session.context import load_context, roadmap_display
 from .session.engine import Engine
 from .session.nodes import RoadmapFile
 from .tasks.builtin import register_builtin_types
+from .tasks.checks.kinds import CheckKinds, register_builtin_kinds
 from .tasks.registry import TaskTypes
 
 
@@ -50,11 +52,18 @@ def pytest_orchestrate_register_task_types(registry: TaskTypes) -> None:
     register_builtin_types(registry)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_orchestrate_register_check_kinds(registry: CheckKinds) -> None:
+    """The built-in check kinds, through the same hook as a plugin's."""
+    register_builtin_kinds(registry)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     engine = Engine(config)
     config.stash[engine_key] = engine
     config.pluginmanager.register(engine, "orchestrate-engine")
+    config.pluginmanager.register(coverage_history(config), COVERAGE_PLUGIN)
     if config.pluginmanager.hasplugin("xdist"):
         from .session.scheduling import XdistHooks  # imports xdist, so only when it is installed
 

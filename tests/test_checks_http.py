@@ -81,7 +81,8 @@ def test_a_service_that_never_becomes_healthy_fails_within_the_deadline_with_the
         )
     elapsed = time.monotonic() - began
     message = str(failure.value)
-    assert elapsed < 1.5
+    # It never sleeps past the deadline; only a request already in flight may end after it.
+    assert elapsed < 1.5 + 0.5
     assert f"after {len(arrivals)} attempts" in message
     assert len(arrivals) >= 3
     assert "expected status 200, got 503" in message

@@ -21,10 +21,10 @@ from ..edit.yaml12 import CoreLoader
 from ..errors import RoadmapError, RoadmapInvalid, UnsafePathError
 from .keys import GROUP_KEY, phase_number
 from .model import (
-    CHECK_MODELS,
+    BUILTIN_CHECK_MODELS,
+    CheckBase,
     Checkpoint,
     CheckpointSpec,
-    CommandCheck,
     Group,
     GroupSpec,
     OrchestratorSection,
@@ -43,6 +43,7 @@ def load_roadmap(
     *,
     display: str,
     task_models: Mapping[str, type[TaskBase]],
+    check_models: Mapping[str, type[CheckBase]] = BUILTIN_CHECK_MODELS,
     project_root: Path | None = None,
     default_root: Path | None = None,
 ) -> Roadmap:
@@ -51,7 +52,7 @@ def load_roadmap(
     ``project_root`` (from the command line or ini) wins over the roadmap's own ``project_root``
     setting, which wins over ``default_root`` (the rootdir), which defaults to the file's folder.
     """
-    loader = _Loader(display, task_models)
+    loader = _Loader(display, task_models, check_models)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
@@ -195,9 +196,15 @@ def describe_validation_error(err: Mapping[str, Any], model: type[BaseModel], wh
 class _Loader:
     """Collects errors while walking the document, so all of them are reported at once."""
 
-    def __init__(self, display: str, task_models: Mapping[str, type[TaskBase]]) -> None:
+    def __init__(
+        self,
+        display: str,
+        task_models: Mapping[str, type[TaskBase]],
+        check_models: Mapping[str, type[CheckBase]],
+    ) -> None:
         self.display = display
         self.task_models = task_models
+        self.check_models = check_models
         self.errors: list[RoadmapError] = []
         self.task_lines: dict[str, int] = {}
         self.fingerprints: dict[str, str] = {}
@@ -401,15 +408,15 @@ class _Loader:
             cline = _line(raw["checks"], i, line)
             cwhere = f"{where}.checks[{i}]"
             ctype = craw.get("type") if isinstance(craw, Mapping) else None
-            model = CHECK_MODELS.get(str(ctype))
+            model = self.check_models.get(str(ctype))
             if model is None:
-                self.error(
-                    cline,
-                    f"{cwhere}: unknown check type '{ctype}'; known check types: {', '.join(CHECK_MODELS)}",
-                )
+                best = _closest(str(ctype), list(self.check_models))
+                hint = f"did you mean '{best}'? " if best else ""
+                known = ", ".join(sorted(self.check_models))
+                self.error(cline, f"{cwhere}: unknown check type '{ctype}'; {hint}known: {known}")
                 continue
             check = self.validate(model, craw, cwhere, cline, craw)
-            if isinstance(check, CommandCheck):
+            if check is not None:
                 checks.append(check)
         return Checkpoint(name=spec.name, blocking=spec.blocking, checks=tuple(checks), line=line)
 

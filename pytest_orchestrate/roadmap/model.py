@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -214,15 +215,88 @@ BUILTIN_TASK_MODELS: dict[str, type[TaskBase]] = {
 }
 
 
-class CommandCheck(CommandSpec):
-    """A checkpoint check that passes when a program exits as expected."""
+class CheckBase(Strict):
+    """Fields every checkpoint check has, whatever its kind."""
 
-    type: Literal["command"]
+    type: str
     name: str
     timeout_minutes: float | None = Field(default=None, gt=0)
 
 
-CHECK_MODELS: dict[str, type[Strict]] = {"command": CommandCheck}
+def _regexes(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise ValueError(f"{pattern!r} is not a regular expression: {e}") from None
+    return patterns
+
+
+class CommandCheck(CommandSpec, CheckBase):
+    """``command``: a program exits as expected, its output matching (or not) regexes."""
+
+    type: Literal["command"]
+    stdout_matches: list[str] = []
+    stdout_excludes: list[str] = []
+
+    _valid_regexes = field_validator("stdout_matches", "stdout_excludes")(_regexes)
+
+
+class ReportSpec(Strict):
+    """One coverage report; relative paths inside it are read from ``root``."""
+
+    path: str
+    root: str | None = None
+
+
+CoverageMetric = Literal["lines", "statements", "branches", "functions"]
+
+
+class CoverageCheck(CheckBase):
+    """``coverage``: optionally run a command, then read reports and judge Jest-style thresholds."""
+
+    type: Literal["coverage"]
+    command: str | list[str] | None = None
+    cwd: str = "."
+    env: dict[str, str] = {}
+    report: str | ReportSpec | list[str | ReportSpec]
+    thresholds: dict[str, dict[CoverageMetric, float]] = {}
+
+    def reports(self) -> tuple[ReportSpec, ...]:
+        """The reports as specs, whichever form the roadmap used."""
+        given = self.report if isinstance(self.report, list) else [self.report]
+        return tuple(ReportSpec(path=r) if isinstance(r, str) else r for r in given)
+
+
+class WorkflowCheck(CheckBase):
+    """``workflow``: GitHub workflows pass the schema, the ``needs`` graph and named rules."""
+
+    type: Literal["workflow"]
+    path: str = ".github/workflows"
+    rules: list[str] = []
+
+
+class HttpCheck(CheckBase):
+    """``http``: a URL answers with a status (and JSON fields) in time, retried to a deadline."""
+
+    type: Literal["http"]
+    url: str
+    method: str = "GET"
+    headers: dict[str, str] = {}
+    expect_status: int = 200
+    expect_json: dict[str, Any] | None = None
+    max_latency_ms: float | None = Field(default=None, gt=0)
+    deadline_seconds: float = Field(default=60.0, gt=0)
+    retry_delay_seconds: float = Field(default=1.0, ge=0)
+    retry_max_delay_seconds: float = Field(default=10.0, ge=0)
+
+
+BUILTIN_CHECK_MODELS: dict[str, type[CheckBase]] = {
+    "command": CommandCheck,
+    "coverage": CoverageCheck,
+    "workflow": WorkflowCheck,
+    "http": HttpCheck,
+}
 
 
 class CheckpointSpec(Strict):
@@ -264,7 +338,7 @@ class Checkpoint:
 
     name: str
     blocking: bool
-    checks: tuple[CommandCheck, ...]
+    checks: tuple[CheckBase, ...]
     line: int
 
 

@@ -32,8 +32,12 @@ __all__ = ["COVERAGE_PLUGIN", "CoverageHistory", "coverage_history", "delta_text
 
 COVERAGE_PLUGIN = "orchestrate-coverage"
 RECORD_PROPERTY = "coverage_record"  # the whole measurement, as JSON, for the controller
+SCOPE_PROPERTY = "coverage_scope"  # what was measured; the figures after it are its own
+PROPERTY_PREFIX = "coverage_"
 ORDER: tuple[Metric, ...] = ("lines", "statements", "branches", "functions")
 coverage_history_key = pytest.StashKey["CoverageHistory"]()
+# Per item: each measured scope's properties, so a retried checkpoint replaces, not repeats, them.
+_item_blocks_key = pytest.StashKey[dict[str, list[tuple[str, object]]]]()
 
 
 def coverage_history(config: pytest.Config) -> CoverageHistory:
@@ -77,7 +81,6 @@ class CoverageHistory:
         # Baselines this process set, so a later checkpoint of the same run compares against them
         # even before (or without) the cache.
         self._fresh: dict[tuple[str, str], dict[str, Any]] = {}
-        self._roots: dict[str, Path] = {}
 
     # -- storage ---------------------------------------------------------------------------------
 
@@ -140,7 +143,10 @@ class CoverageHistory:
                 for name, t in measured.parts
             },
         }
-        props: list[tuple[str, object]] = [(RECORD_PROPERTY, json.dumps(record, sort_keys=True))]
+        props: list[tuple[str, object]] = [
+            (SCOPE_PROPERTY, measured.key),
+            (RECORD_PROPERTY, json.dumps(record, sort_keys=True)),
+        ]
         props += [(f"coverage_{m}", c.pct) for m, c in measured.totals.items()]
         baseline = self.baseline(root, measured.key)
         if baseline is None:
@@ -158,7 +164,10 @@ class CoverageHistory:
                 if m in measured.totals and m in baseline["totals"]
             ]
             props.append(("coverage_baseline_at", str(baseline["at"])))
-        item.user_properties.extend(props)
+        blocks = item.stash.setdefault(_item_blocks_key, {})
+        blocks[measured.key] = props
+        kept = [p for p in item.user_properties if not p[0].startswith(PROPERTY_PREFIX)]
+        item.user_properties[:] = kept + [p for block in blocks.values() for p in block]
         return text
 
     # -- hooks (controller) ---------------------------------------------------------------------
@@ -171,44 +180,37 @@ class CoverageHistory:
                 record = json.loads(str(value))
                 before = self.baseline(Path(record["root"]), record["key"])
                 self.save(record)
-                self._roots[record["root"]] = Path(record["root"])
                 change = delta_text(before, record["totals"]) if before else "baseline recorded"
                 self.session_lines.append(
                     f"{record['node']} [{record['key']}]: {_figures(record['totals'])}; {change}"
                 )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        lines = list(self.session_lines)
-        if self.config.getoption("orchestrate_status", False):
-            lines = self.status_lines()
-        if lines:
+        if self.session_lines:
             terminalreporter.section("orchestrate coverage")
-            for line in lines:
+            for line in self.session_lines:
                 terminalreporter.write_line(line)
 
-    def status_lines(self) -> list[str]:
-        """The latest figures per measured scope, with the change since each baseline."""
-        out = []
-        for root in self.roots():
-            latest: dict[str, dict[str, Any]] = {}
-            for record in self.history(root):
+    def status_lines(self, root: Path) -> list[str]:
+        """The latest figures per measured scope of ``root``, with the change since its baseline."""
+        latest: dict[str, dict[str, Any]] = {}
+        for record in self.history(root):
+            if isinstance(record.get("totals"), dict):
                 latest[str(record.get("key"))] = record
-            for key, record in latest.items():
-                base = self.baseline(root, key)
-                change = delta_text(base, record["totals"]) if base else ""
-                out.append(
-                    f"{record['node']} [{key}] {short_stamp(record['at'])}: "
-                    f"{_figures(record['totals'])}" + (f"; {change}" if change else "")
-                )
+        out = []
+        for key, record in latest.items():
+            base = self.baseline(root, key)
+            if base is None:
+                change = ""
+            elif base.get("at") == record.get("at"):
+                change = "the baseline"
+            else:
+                change = delta_text(base, record["totals"])
+            out.append(
+                f"{record.get('node')} [{key}] {short_stamp(str(record.get('at')))}: "
+                f"{_figures(record['totals'])}" + (f"; {change}" if change else "")
+            )
         return out
-
-    def roots(self) -> list[Path]:
-        """Project roots this session measured, or whose roadmaps it collected."""
-        return list(self._roots.values())
-
-    def add_root(self, root: Path) -> None:
-        """A project whose figures ``status`` shows."""
-        self._roots.setdefault(str(root.resolve()), root.resolve())
 
 
 def _figures(totals: Mapping[Any, Mapping[str, Any]]) -> str:

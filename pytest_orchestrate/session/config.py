@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ..roadmap.model import BUILTIN_TASK_MODELS, PRIORITIES
+from ..tasks.checks.kinds import CheckKinds
 from ..tasks.registry import TaskTypes
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ DEFAULT_ROADMAP = "config/phases.yaml"
 
 engine_key = pytest.StashKey["Engine"]()
 registry_key = pytest.StashKey[TaskTypes]()
+check_kinds_key = pytest.StashKey[CheckKinds]()
 roadmap_path_key = pytest.StashKey[Path | None]()
 explicit_files_key = pytest.StashKey[set[Path]]()
 
@@ -201,6 +203,16 @@ def task_types(config: pytest.Config) -> TaskTypes:
         registry = TaskTypes()
         config.hook.pytest_orchestrate_register_task_types(registry=registry)
         config.stash[registry_key] = registry
+    return registry
+
+
+def check_kinds(config: pytest.Config) -> CheckKinds:
+    """The checkpoint check kinds, asked of every plugin and conftest once, at first use."""
+    registry = config.stash.get(check_kinds_key, None)
+    if registry is None:
+        registry = CheckKinds()
+        config.hook.pytest_orchestrate_register_check_kinds(registry=registry)
+        config.stash[check_kinds_key] = registry
     return registry
 
 

@@ -18,7 +18,7 @@ from ..roadmap.keys import checkpoint_node, checkpoint_nodeid, task_nodeid
 from ..roadmap.load import load_roadmap
 from ..roadmap.model import Roadmap, fingerprint
 from ..tasks.templates import template_digest, template_dirs
-from .config import project_root_override, task_types
+from .config import check_kinds, project_root_override, task_types
 from .state import roadmap_key
 
 
@@ -76,6 +76,7 @@ def _load_context(path: Path, config: pytest.Config, display: str) -> RoadmapCon
         path,
         display=display,
         task_models=task_types(config).models,
+        check_models=check_kinds(config).models,
         project_root=project_root_override(config),
         default_root=config.rootpath,
     )

@@ -16,11 +16,12 @@ from ..errors import CommandFailed, ConfirmationNeeded, RoadmapInvalid, TaskFail
 from ..roadmap.keys import CHECKPOINT, checkpoint_node
 from ..roadmap.load import missing_files
 from ..roadmap.model import Checkpoint, Group, Phase, TaskBase
-from ..tasks.checks import run_checks
+from ..tasks.checks import CoverageMeasured, run_checks
 from ..tasks.registry import Result
 from ..tasks.retry import backoff_delay
 from ..tasks.workspace import Workspace
-from .config import engine, register_markers, task_types
+from .baseline import coverage_history
+from .config import check_kinds, engine, register_markers, task_types
 from .context import RoadmapContext, load_context
 from .labels import (
     CHANGED_FILES,
@@ -323,8 +324,16 @@ class CheckpointItem(RoadmapItem):
 
     def runtest(self) -> None:
         settings = self.context.roadmap.settings
+        kinds = check_kinds(self.config)
+        root = self.context.roadmap.project_root
+
+        def note(measured: CoverageMeasured) -> str:
+            # Figures ride on the report to the controller, which keeps baselines and history.
+            return coverage_history(self.config).note(self, root, self.nodeid, measured)
+
         result = self.run_with_retries(
-            lambda: run_checks(self.checkpoint, self.workspace(), settings), settings.retry_attempts
+            lambda: run_checks(self.checkpoint, self.workspace(), settings, kinds, note),
+            settings.retry_attempts,
         )
         self.set_status(result.status)
         if result.message:

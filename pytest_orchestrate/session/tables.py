@@ -18,6 +18,7 @@ from ..tasks.registry import (
     WOULD_CHANGE,
     WOULD_RUN,
 )
+from .baseline import coverage_history
 from .context import RoadmapContext
 from .labels import STATUS
 from .state import ResumeState
@@ -106,6 +107,8 @@ def status_table(ctx: RoadmapContext, state: ResumeState) -> list[str]:
         if current
         else "current phase: none (all phases completed)"
     )
+    coverage = coverage_history(state.config).status_lines(roadmap.project_root)
+    lines += [f"coverage: {line}" for line in coverage]
     return lines
 
 

@@ -295,7 +295,7 @@ class Judgement:
 
 def judge(
     files: Iterable[FileCoverage],
-    thresholds: Mapping[str, Mapping[str, float]],
+    thresholds: Mapping[str, Mapping[Metric, float]],
     root: Path,
     metrics: Iterable[Metric] = METRICS,
 ) -> list[Judgement]:
@@ -337,7 +337,7 @@ def judge(
 def _check(
     name: str,
     files: list[FileCoverage],
-    wanted: Mapping[str, float],
+    wanted: Mapping[Metric, float],
     metrics: tuple[Metric, ...],
     key: str,
 ) -> Judgement:

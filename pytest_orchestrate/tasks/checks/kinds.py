@@ -15,7 +15,7 @@ import shlex
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import create_model
 
@@ -94,8 +94,6 @@ class CheckKinds:
 
 def _params_model(name: str) -> type[CheckBase]:
     """A model for a plugin kind that declares none: name, type and free-form ``params``."""
-    from typing import Literal
-
     model: type[CheckBase] = create_model(
         f"{name.title().replace('_', '')}Check",
         __base__=CheckBase,
