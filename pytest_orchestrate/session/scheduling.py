@@ -35,10 +35,12 @@ from xdist.workermanage import WorkerController, parse_tx_spec_config
 
 from ..errors import RoadmapInvalid
 from ..roadmap.keys import ROADMAP_SUFFIXES, checkpoint_node
+from ..roadmap.model import PRIORITIES
 from ..tasks.registry import BLOCKED, FAILED
 from .config import engine, explicit_files_key, is_worker, roadmap_path, roadmap_path_key
 from .context import RoadmapContext, load_context, roadmap_display
-from .labels import FINGERPRINT, STATUS, Labels, checkpoint_labels, task_labels
+from .durations import learned_seconds
+from .labels import FINGERPRINT, PRIORITY, STATUS, Labels, checkpoint_labels, task_labels
 from .nodes import RoadmapItem
 from .reports import log_skip
 from .selection import Selection
@@ -70,6 +72,12 @@ class RoadmapSlot:
     path: Path
     line: int  # 1-based, in the roadmap file
     labels: Labels
+
+    @property
+    def urgency(self) -> int:
+        """0 for critical, then high, medium, low: how a tie between two ready slots is broken."""
+        priority = dict(self.labels.properties).get(PRIORITY, "")
+        return PRIORITIES.index(priority) if priority in PRIORITIES else len(PRIORITIES)
 
     @property
     def properties(self) -> tuple[tuple[str, str], ...]:
@@ -131,7 +139,8 @@ class DagScheduling:
         self.after: list[list[int]] = []
         self.priority: list[float] = []
         self.finished: list[bool] = []
-        self.ready: list[tuple[float, int]] = []
+        self.urgency: list[int] = []  # the task's priority, 0 = critical: breaks ties in ``ready``
+        self.ready: list[tuple[float, int, int]] = []
         self.unfinished = 0  # real items (not the park item) still to finish
 
     # -- the Scheduling protocol ----------------------------------------------------------------
@@ -225,7 +234,7 @@ class DagScheduling:
         slot = self.crashed.pop(item, None)
         if slot is None:
             return  # it finished: its dependents may already be running, so it cannot run again
-        heapq.heappush(self.ready, (-self.priority[slot], slot))
+        heapq.heappush(self.ready, self._rank(slot))
         self._dispatch()
 
     def remove_pending_tests_from_node(
@@ -311,6 +320,7 @@ class DagScheduling:
         self.waiting.append(0)
         self.after.append([])
         self.priority.append(priority)
+        self.urgency.append(len(PRIORITIES))
         self.finished.append(False)
         return len(self.waiting) - 1
 
@@ -350,13 +360,18 @@ class DagScheduling:
             path, ctx = loaded
             self.fail_fast = self.fail_fast or ctx.roadmap.settings.fail_fast
             slots = roadmap_slots(file_part, path, ctx)
-            longest = ctx.graph.longest_path()
+            # Seconds of work left on the chain once durations are learned; else tasks left on it.
+            longest = (
+                ctx.graph.critical_seconds(learned_seconds(ctx, engine.state))
+                or ctx.graph.longest_path()
+            )
             node_slot: dict[str, int] = {}
             for node in ctx.graph.deps:
                 item = ctx.nodeids.get(node)
                 if item is not None and item in index:
                     slot = index[item]
                     self.priority[slot] = longest[node]
+                    self.urgency[slot] = slots[item].urgency
                     self.roadmap[slot] = slots[item]
                     engine.selected.add(item)
                 else:
@@ -449,12 +464,16 @@ class DagScheduling:
                     else None
                 )
                 if info is None or reason is None:
-                    heapq.heappush(self.ready, (-self.priority[slot], slot))
+                    heapq.heappush(self.ready, self._rank(slot))
                     continue
                 self._report_blocked(info, reason)
             more: list[int] = []
             self._mark_finished(slot, more)
             queue.extend(sorted(more))
+
+    def _rank(self, slot: int) -> tuple[float, int, int]:
+        """Heap key: the longest chain first, then the more urgent priority, then slot order."""
+        return (-self.priority[slot], self.urgency[slot], slot)
 
     def _dispatch(self) -> None:
         """Send the most critical ready items to idle workers, each paired with the park item."""
@@ -465,7 +484,7 @@ class DagScheduling:
                 return
             if running is not None or node.shutting_down or node not in self.node2collection:
                 continue
-            _, slot = heapq.heappop(self.ready)
+            *_, slot = heapq.heappop(self.ready)
             self.node2running[node] = slot
             node.send_runtest_some([slot, self.park])
 
