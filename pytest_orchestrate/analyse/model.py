@@ -124,6 +124,9 @@ class Class:
     members: tuple[Member, ...]
     decorators: tuple[str, ...] = ()
     type_params: str | None = None  # `<K, V>` as written
+    # The constructor only calls super() and stores values (or there is none): building an
+    # instance with stand-in arguments runs no logic that could reject them.
+    simple_constructor: bool = True
 
     def public_methods(self, *, static: bool = False) -> tuple[Member, ...]:
         """Non-abstract public methods that exist at run time (instance or static)."""
@@ -295,12 +298,11 @@ class ModuleInfo:
     notes: tuple[Note, ...]  # what was not understood
     syntax_errors: tuple[Note, ...]  # tree-sitter ERROR and MISSING nodes
     commonjs: bool  # uses module.exports / exports.x
-    starts_server: (
-        bool  # calls .listen(...) / .connect(...) while loading: never import it in a test
-    )
-    string_exports: tuple[
-        tuple[str, str], ...
-    ] = ()  # exported string constants: (name, text), e.g. GraphQL typeDefs
+    # Calls .listen(...) / .connect(...) while loading: a test must never import it.
+    starts_server: bool
+    # Exported string constants as (name, text), e.g. GraphQL typeDefs.
+    string_exports: tuple[tuple[str, str], ...] = ()
+    jest_mocks: tuple[str, ...] = ()  # modules a `jest.mock('...')` call names (setup files, tests)
 
     def export(self, name: str) -> Export | None:
         """The export called ``name``, if any."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import tree_sitter
@@ -100,6 +100,23 @@ USAGE_RANK: dict[ImportUsage, int] = {
     "extended": 6,
 }
 MAX_SYNTAX_ERRORS = 20
+BINDING_SITES = frozenset(
+    {
+        "import_specifier",
+        "namespace_import",
+        "import_clause",
+        "variable_declarator",
+        "pair_pattern",
+        "required_parameter",
+        "optional_parameter",
+        "formal_parameters",
+        "rest_pattern",
+        "assignment_pattern",
+    }
+)
+SIMPLE_VALUES = frozenset(
+    {"identifier", "string", "number", "true", "false", "null", "array", "object"}
+)
 
 
 @functools.cache
@@ -217,6 +234,7 @@ class _Analyser:
         self.resolver_maps: list[ResolverMap] = []
         self.string_exports: list[tuple[str, str]] = []
         self.commonjs = False
+        self.jest_mocks: list[str] = []
         # Walk results, settled against `called_at_load` at the end.
         self.routers: set[str] = set()
         self.env_aliases: set[str] = set()
@@ -271,6 +289,7 @@ class _Analyser:
             commonjs=self.commonjs,
             starts_server=any(top is None or top in at_load for top in self.server_events),
             string_exports=tuple(self.string_exports),
+            jest_mocks=tuple(self.jest_mocks),
         )
 
     def load_time_functions(self) -> set[str]:
@@ -738,27 +757,9 @@ class _Analyser:
         by_name: dict[str, Export] = {}
         for export in self.exports:
             if export.function is not None:
-                export = Export(
-                    export.name,
-                    export.kind,
-                    export.line,
-                    export.local,
-                    self.with_throws(export.function),
-                    export.cls,
-                    export.source,
-                    export.commonjs,
-                )
+                export = replace(export, function=self.with_throws(export.function))
             if export.cls is not None:
-                export = Export(
-                    export.name,
-                    export.kind,
-                    export.line,
-                    export.local,
-                    export.function,
-                    self.class_with_throws(export.cls),
-                    export.source,
-                    export.commonjs,
-                )
+                export = replace(export, cls=self.class_with_throws(export.cls))
             by_name[export.name] = export
         return list(by_name.values())
 
@@ -857,6 +858,7 @@ class _Analyser:
                 decorators += (self.text(child),)
         body = node.child_by_field_name("body")
         constructor: Function | None = None
+        simple = True
         members: list[Member] = []
         pending: list[str] = []
         for child in _named(body) if body is not None else iter(()):
@@ -873,6 +875,7 @@ class _Analyser:
                 and member.function is not None
             ):
                 constructor = member.function
+                simple = self.simple_constructor(child)
             else:
                 members.append(member)
         type_params = node.child_by_field_name("type_parameters")
@@ -886,7 +889,29 @@ class _Analyser:
             members=tuple(members),
             decorators=decorators,
             type_params=self.text(type_params) if type_params is not None else None,
+            simple_constructor=simple,
         )
+
+    def simple_constructor(self, node: Node) -> bool:
+        """Only `super(...)` calls and `this.x = <name or literal>` stores in the body."""
+        body = node.child_by_field_name("body")
+        for statement in _named(body) if body is not None else iter(()):
+            if statement.type == "comment":
+                continue
+            expression = next(_named(statement), None)
+            if statement.type != "expression_statement" or expression is None:
+                return False
+            if expression.type == "call_expression":
+                if self.text(expression.child_by_field_name("function")) != "super":
+                    return False
+                continue
+            if expression.type != "assignment_expression":
+                return False
+            left = self.text(expression.child_by_field_name("left"))
+            right = expression.child_by_field_name("right")
+            if not left.startswith("this.") or right is None or right.type not in SIMPLE_VALUES:
+                return False
+        return True
 
     def member(self, node: Node, decorators: tuple[str, ...]) -> Member | None:
         kind = node.type
@@ -959,45 +984,15 @@ class _Analyser:
 
     def with_throws(self, function: Function) -> Function:
         thrown = self.throws_by_line.get(function.line, {}).get(function.name)
-        if not thrown:
-            return function
-        return Function(
-            function.name,
-            function.params,
-            function.return_type,
-            function.is_async,
-            function.is_generator,
-            function.line,
-            tuple(thrown),
-        )
+        return replace(function, throws=tuple(thrown)) if thrown else function
 
     def class_with_throws(self, cls: Class) -> Class:
         members = tuple(
-            Member(
-                m.name,
-                m.kind,
-                m.static,
-                m.visibility,
-                m.line,
-                m.abstract,
-                self.with_throws(m.function) if m.function else None,
-                m.type,
-                m.decorators,
-            )
+            replace(m, function=self.with_throws(m.function)) if m.function else m
             for m in cls.members
         )
         constructor = self.with_throws(cls.constructor) if cls.constructor else None
-        return Class(
-            cls.name,
-            cls.line,
-            cls.abstract,
-            cls.extends,
-            cls.implements,
-            constructor,
-            members,
-            cls.decorators,
-            cls.type_params,
-        )
+        return replace(cls, constructor=constructor, members=members)
 
     def with_throws_classes(self) -> list[Class]:
         return [self.class_with_throws(c) for c in self.classes]
@@ -1183,12 +1178,8 @@ class _Analyser:
         if draft is None:
             return
         parent = node.parent
-        if parent is not None and parent.type in (
-            "import_specifier",
-            "namespace_import",
-            "import_clause",
-        ):
-            return
+        if parent is not None and parent.type in BINDING_SITES:
+            return  # the name being declared (`const x = require(...)`, a parameter), not a use
         if node.type == "shorthand_property_identifier":
             self.usages.append((top, draft, "value", name))
             return
@@ -1287,6 +1278,13 @@ class _Analyser:
                 self.server_events.append(top)
             if method == "includes" and receiver is not None:
                 self.includes(receiver)
+            if (
+                method == "mock"
+                and self.text(receiver) == "jest"
+                and args
+                and args[0].type == "string"
+            ):
+                self.jest_mocks.append(self.key_text(args[0]))
         self.env_helper(args, top)
 
     def new(self, node: Node, top: str | None) -> None:
@@ -1357,7 +1355,9 @@ class _Analyser:
 
     def finish_routes(self, at_load: set[str]) -> list[Route]:
         routes: list[Route] = []
-        for top, router, method, path, line, handlers in self.route_events:
+        # Source order; a `route(p).get(a).post(b)` chain is visited outermost (last) call first.
+        events = sorted(self.route_events, key=lambda e: (e[4], e[5][0].start_byte if e[5] else 0))
+        for top, router, method, path, line, handlers in events:
             routes.append(
                 Route(
                     router,

@@ -157,7 +157,7 @@ class TestGenerationTask(TaskBase):
     type: Literal["test_generation"]
     source: str | list[str]
     output: str | None = None
-    kind: Literal["auto", "service", "route", "config", "graphql", "python"] = "auto"
+    kind: Literal["auto", "unit", "service", "route", "config", "graphql", "python"] = "auto"
     template: str | None = None
     estimated_tests: int | None = Field(default=None, ge=0)
     mode: Literal["shape", "characterization"] = "shape"

@@ -1,0 +1,356 @@
+"""The ``test_generation`` handler: analyse the sources, write one test file each, and prove it passes.
+
+For TypeScript/JavaScript sources it analyses each file (``analyse.typescript``), picks the kind of
+test from where the file lives, renders the kind's template into the target's test layout
+(``conventions``), and applies the ownership rules of generated files: a file a human edited is
+kept, a hand-written test is never touched (the generated one gets a ``.gen`` name beside it), an
+unchanged result is OK. Python sources go to ``python.generate_python``.
+
+Then it checks its own output: the target's Jest (or the Python generator's command) runs just
+the new files. If they do not pass, every file is put back as it was and the task fails with the
+runner's message. A dry run shows the diffs and runs nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ...analyse.model import ModuleInfo
+from ...analyse.typescript import analyse_source
+from ...errors import TaskFailed
+from ...roadmap.model import Settings, TestGenerationTask
+from ..generated import same_content, stamp, state_of
+from ..process import run
+from ..registry import Result
+from ..render import render_template
+from ..templates import template_dirs
+from ..workspace import Workspace
+from .conventions import (
+    JestSettings,
+    candidate_outputs,
+    detect_convention,
+    generated_name,
+    read_jest_settings,
+    require_found,
+    resolve_import,
+)
+from .jest import failure_summary, jest_binary, run_jest
+from .kinds import detect_kind
+from .model import GeneratedTest
+from .shape import Unit, build_context
+
+DEFAULT_TIMEOUT_SECONDS = 300.0
+PYTHON_GENERATOR = "pytest_orchestrate.tasks.test_generation.python"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A test file to write, and how to check it once written."""
+
+    output: str
+    text: str  # with the generated-file header
+    runner: str  # "jest" or "command"
+    argv: tuple[str, ...] = ()
+    cwd: str = "."
+    tests: int = 0
+    todos: int = 0
+    explicit: bool = False  # the roadmap named the output: a foreign file there is an error
+
+
+def generate_tests(task: TestGenerationTask, workspace: Workspace, settings: Settings) -> Result:
+    """The ``test_generation`` handler."""
+    sources = task.sources()
+    for source in sources:
+        if not workspace.exists(source):
+            raise TaskFailed(f"source {source} not found (looked in {workspace.root})")
+    scripts = [s for s in sources if not s.endswith(".py")]
+    python = [s for s in sources if s.endswith(".py")]
+    if task.output and len(scripts) > 1:
+        raise TaskFailed(
+            "output names one file, but the task has several TS/JS sources; leave output out "
+            "so each source gets its own test file"
+        )
+    planned: list[Planned] = []
+    if scripts:
+        planned += plan_scripts(task, workspace, scripts)
+    if python:
+        planned.append(plan_python(task, workspace, python))
+    return write_and_check(task, workspace, planned)
+
+
+# --------------------------------------------------------------------------- TypeScript / JavaScript
+
+
+def plan_scripts(
+    task: TestGenerationTask, workspace: Workspace, sources: Sequence[str]
+) -> list[Planned]:
+    root = workspace.root
+    jest = read_jest_settings(root)
+    convention = detect_convention(root, jest)
+    setup_mocked = _setup_mocks(workspace, jest)
+    plans: list[Planned] = []
+    counts = _split(task.estimated_tests, len(sources))
+    for source, count in zip(sources, counts):
+        info = analyse(workspace, source)
+        kind = detect_kind(source, task.kind, task.params)
+        output = task.output or choose_output(
+            workspace, jest, candidate_outputs(source, convention), sources
+        )
+        if task.output:
+            require_found(jest, output, sources)
+        unit = Unit(source, output, _runtime_exports_only(workspace, info), kind)
+        context = build_context(
+            unit,
+            jest,
+            task={"id": task.id, "name": task.name},
+            todo_count=count,
+            setup_mocked=setup_mocked,
+            mount_prefix=_mount_prefix(workspace, source, task.params),
+            has_graphql=(root / "node_modules" / "graphql").is_dir(),
+            has_supertest=(root / "node_modules" / "supertest").is_dir(),
+        )
+        template = task.template or f"testgen/{'service' if kind == 'unit' else kind}.test.j2"
+        rendered = render_template(template, context, template_dirs(workspace.roadmap_path))
+        text = stamp(rendered.text, path=output, task_id=task.id, source=source)
+        plans.append(
+            Planned(
+                output,
+                text,
+                "jest",
+                tests=_count_tests(text),
+                todos=len(context["todos"]),
+                explicit=bool(task.output),
+            )
+        )
+    return plans
+
+
+def analyse(workspace: Workspace, source: str) -> ModuleInfo:
+    """The analysed source, refusing what a test cannot import: syntax errors, servers, no exports."""
+    info = analyse_source(workspace.read_text(source), source)
+    if info.syntax_errors:
+        shown = "; ".join(f"line {e.line}: {e.message}" for e in info.syntax_errors[:3])
+        raise TaskFailed(
+            f"{source}:{info.syntax_errors[0].line}: cannot generate tests for a file that "
+            f"does not parse ({shown}); fix the syntax first"
+        )
+    if info.starts_server:
+        raise TaskFailed(
+            f"{source} starts a server or connects while it loads, so a test must never "
+            "import it; generate tests for the modules it wires together instead"
+        )
+    if not any(e.name != "*" for e in info.exports):
+        raise TaskFailed(
+            f"{source} exports nothing a test could import; export what should be tested, "
+            "or remove it from the task's source"
+        )
+    return info
+
+
+def _runtime_exports_only(workspace: Workspace, info: ModuleInfo) -> ModuleInfo:
+    """Drop re-exports of names that are only types in their own module: they are undefined at run time."""
+    kept = []
+    for export in info.exports:
+        if export.kind == "reexport" and export.source and export.source.startswith("."):
+            origin = _module_file(workspace, resolve_import(info.path, export.source))
+            if origin is not None:
+                other = analyse_source(workspace.read_text(origin), origin)
+                if other.export(export.local or export.name) is None and other.type_decl(
+                    export.local or ""
+                ):
+                    continue
+        kept.append(export)
+    return info if len(kept) == len(info.exports) else replace(info, exports=tuple(kept))
+
+
+def _module_file(workspace: Workspace, module: str) -> str | None:
+    for suffix in (".ts", ".tsx", ".js", ".jsx", "/index.ts", "/index.js"):
+        if workspace.exists(module + suffix):
+            return module + suffix
+    return None
+
+
+def choose_output(
+    workspace: Workspace, jest: JestSettings, candidates: Sequence[str], sources: Sequence[str]
+) -> str:
+    """The first conventional path Jest finds whose file is absent or ours; `.gen` beside a hand-written test."""
+    for path in candidates:
+        if not jest.finds(path):
+            continue
+        for option in (path, generated_name(path)):
+            if not workspace.exists(option) or state_of(workspace.read_text(option)) != "foreign":
+                return option
+    require_found(jest, candidates[0], sources)
+    raise TaskFailed(
+        f"every test path for {', '.join(sources)} is taken by a hand-written file "
+        f"({candidates[0]} and its .gen variant); set output to choose one"
+    )
+
+
+def _setup_mocks(workspace: Workspace, jest: JestSettings) -> frozenset[str]:
+    """Project modules the setup files already `jest.mock(...)`: generated tests leave them alone."""
+    mocked: set[str] = set()
+    for setup in jest.setup_files:
+        if not workspace.exists(setup):
+            continue
+        info = analyse_source(workspace.read_text(setup), setup)
+        mocked.update(resolve_import(setup, m) for m in info.jest_mocks if m.startswith("."))
+    return frozenset(mocked)
+
+
+def _mount_prefix(workspace: Workspace, source: str, params: Mapping[str, Any]) -> str:
+    """Where an app mounts this router (`app.use('/api/users', router)`), for readable test names."""
+    if isinstance(params.get("mount"), str):
+        return str(params["mount"])
+    for entry in ("src/app.ts", "src/app.js", "app.ts", "app.js", "src/server.ts", "src/index.ts"):
+        if entry == source or not workspace.exists(entry):
+            continue
+        info = analyse_source(workspace.read_text(entry), entry)
+        module = posixpath.splitext(source)[0]
+        for mount in info.mounts:
+            if mount.source and mount.prefix and resolve_import(entry, mount.source) == module:
+                return mount.prefix
+    return ""
+
+
+def _split(total: int | None, parts: int) -> list[int | None]:
+    """Share ``total`` estimated tests between ``parts`` sources, the first ones getting the remainder."""
+    if total is None:
+        return [None] * parts
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def _count_tests(text: str) -> int:
+    return sum(1 for line in text.splitlines() if line.lstrip().startswith("it("))
+
+
+# --------------------------------------------------------------------------- Python
+
+
+def plan_python(task: TestGenerationTask, workspace: Workspace, sources: Sequence[str]) -> Planned:
+    """Delegate to the Python generator; its file is checked with the command it names."""
+    try:
+        generator = importlib.import_module(
+            PYTHON_GENERATOR
+        )  # optional part: a missing one is a task failure
+    except ModuleNotFoundError as error:
+        if error.name != PYTHON_GENERATOR:
+            raise
+        raise TaskFailed(
+            "test generation for Python sources is not available in this version"
+        ) from None
+    generated: GeneratedTest = generator.generate_python(
+        workspace.root,
+        sources,
+        task_id=task.id,
+        estimated_tests=task.estimated_tests,
+        style=str(getattr(task, "style", "shape")),
+        output=task.output,
+        params=task.params,
+    )
+    text = stamp(generated.text, path=generated.output, task_id=task.id, source=", ".join(sources))
+    return Planned(
+        generated.output,
+        text,
+        "command",
+        tuple(generated.check_argv),
+        generated.check_cwd,
+        generated.tests,
+        generated.todos,
+        explicit=bool(task.output),
+    )
+
+
+# --------------------------------------------------------------------------- ownership, writing, checking
+
+
+def write_and_check(
+    task: TestGenerationTask, workspace: Workspace, planned: Sequence[Planned]
+) -> Result:
+    """Write each planned file unless a human owns it, then run the checks; undo everything on failure."""
+    start = len(workspace.changes)
+    written: list[tuple[Planned, str | None]] = []  # (plan, the text before)
+    kept: list[str] = []
+    up_to_date: list[str] = []
+    for plan in planned:
+        with workspace.locked(plan.output):
+            before = workspace.read_text(plan.output) if workspace.exists(plan.output) else None
+            if before is not None and same_content(before, plan.text):
+                up_to_date.append(plan.output)
+                continue
+            if before is not None:
+                state = state_of(before)
+                if state == "edited":
+                    kept.append(plan.output)
+                    continue
+                if state == "foreign":
+                    raise TaskFailed(
+                        f"{plan.output} exists and was not generated by pytest-orchestrate; it is never "
+                        "overwritten (delete it, or leave output out to get a .gen file beside it)"
+                    )
+            workspace.write_text(plan.output, plan.text)
+            written.append((plan, before))
+    summary = _summary(planned)
+    if not written:
+        if kept:
+            return Result.kept(
+                f"kept: {', '.join(kept)} edited by hand; not overwritten "
+                "(delete a file to generate it again)"
+            )
+        return Result.ok(f"{', '.join(up_to_date)} up to date ({summary})")
+    if not workspace.dry_run:
+        try:
+            check(task, workspace, [plan for plan, _ in written])
+        except TaskFailed:
+            restore(workspace, written, start)
+            raise
+    message = summary + (f"; kept {', '.join(kept)} (edited by hand)" if kept else "")
+    return Result.changed(workspace.changes[start:], message)
+
+
+def _summary(planned: Sequence[Planned]) -> str:
+    tests = sum(p.tests for p in planned)
+    todos = sum(p.todos for p in planned)
+    return f"{len(planned)} file{'s' if len(planned) != 1 else ''}, {tests} tests, {todos} to-dos"
+
+
+def check(task: TestGenerationTask, workspace: Workspace, written: Sequence[Planned]) -> None:
+    """Run the target's runner on just the written files; a failure raises with its message."""
+    timeout = (task.timeout_minutes * 60) if task.timeout_minutes else DEFAULT_TIMEOUT_SECONDS
+    scripts = [p.output for p in written if p.runner == "jest"]
+    if scripts:
+        jest_binary(
+            workspace.root
+        )  # a missing Jest says to run `npm ci`, before any output is judged
+        completed = run_jest(workspace.root, scripts, timeout=timeout)
+        if completed.returncode != 0:
+            raise TaskFailed(
+                f"the generated tests do not pass, so nothing was kept "
+                f"({', '.join(scripts)}):\n{failure_summary(completed)}"
+            )
+    for plan in written:
+        if plan.runner != "command" or not plan.argv:
+            continue
+        completed = run(list(plan.argv), shell=False, cwd=workspace.path(plan.cwd), timeout=timeout)
+        if completed.returncode != 0:
+            raise TaskFailed(
+                f"the generated tests do not pass, so nothing was kept ({plan.output}):\n"
+                f"{completed.tail(40) if not completed.timed_out else 'timed out'}"
+            )
+
+
+def restore(
+    workspace: Workspace, written: Sequence[tuple[Planned, str | None]], start: int
+) -> None:
+    """Put every written file back as it was, and forget the changes: nothing of the task remains."""
+    for plan, before in reversed(written):
+        if before is None:
+            workspace.remove(plan.output)
+        else:
+            workspace.write_text(plan.output, before)
+    del workspace.changes[start:]
