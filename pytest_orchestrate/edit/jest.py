@@ -1,4 +1,5 @@
-"""Surgical edits of Jest configs (jest.config.* and package.json "jest") with tree-sitter byte ranges."""
+"""Surgical edits of Jest configs (jest.config.* and package.json "jest") with
+tree-sitter byte ranges."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ FUNCTIONS = ("arrow_function", "function_expression", "function_declaration", "f
 
 @dataclass
 class Target:
-    """A parsed config: the buffer tree-sitter saw, the config object in it, and the file's style."""
+    """A parsed config: the buffer tree-sitter saw, the config object in
+    it, and the file's style."""
 
     data: bytes
     obj: tree_sitter.Node
@@ -68,7 +70,8 @@ class Target:
         return unwrap_json(data) if self.wrapped else data.decode("utf-8")
 
     def base_dir(self) -> Path:
-        """Jest's rootDir: the config's folder, or an explicit string-literal ``rootDir`` relative to it."""
+        """Jest's rootDir: the config's folder, or an explicit string-literal
+        ``rootDir`` relative to it."""
         config_dir = self.project_root / Path(self.filename).parent
         # Only an explicit key is read: a rootDir coming from a spread preset is not followed.
         for item in reversed(entries(self.obj)):
@@ -88,7 +91,10 @@ class Target:
                 return config_dir / root_dir
         else:
             return config_dir
-        why = "`rootDir` is not a string literal, so folders cannot be found; pass `folders` (and `extensions`)"
+        why = (
+            "`rootDir` is not a string literal, so folders cannot be found; pass `folders` (and "
+            "`extensions`)"
+        )
         raise cannot_edit(self.filename, why)
 
 
@@ -106,7 +112,8 @@ def edit_jest_config(
 
 
 def check_jest_config(text: str, *, filename: str, project_root: Path) -> None:
-    """Raise EditError unless the config still loads: Node for .js/.cjs/.mjs/.json, a clean reparse for .ts."""
+    """Raise EditError unless the config still loads: Node for .js/.cjs/.mjs/.json, a
+    clean reparse for .ts."""
     kind = file_kind(filename, "check_jest_config")
     node = shutil.which("node")
     if kind == "ts" or (kind == "js" and node is None):
@@ -129,7 +136,8 @@ LANGUAGE_NAMES = {"js": "JavaScript", "ts": "TypeScript"}
 
 
 def file_kind(filename: str, what: str) -> str:
-    """``"js"``, ``"ts"``, ``"package"`` (package.json) or ``"json"`` (jest.config.json), from the name."""
+    """``"js"``, ``"ts"``, ``"package"`` (package.json) or ``"json"``
+    (jest.config.json), from the name."""
     path = Path(filename)
     if path.name == "package.json":
         return "package"
@@ -144,7 +152,8 @@ def file_kind(filename: str, what: str) -> str:
     }
     if path.suffix not in kind:
         raise EditError(
-            f"{filename}: {what} needs a Jest config (jest.config.js/.cjs/.mjs/.ts/.json or package.json)"
+            f"{filename}: {what} needs a Jest config (jest.config.js/.cjs/.mjs/.ts/.json or "
+            "package.json)"
         )
     return kind[path.suffix]
 
@@ -206,7 +215,8 @@ def config_object(data: bytes, root: tree_sitter.Node, filename: str) -> tree_si
 def resolve(
     data: bytes, root: tree_sitter.Node, node: tree_sitter.Node, filename: str, names: list[str]
 ) -> tree_sitter.Node:
-    """Follow wrappers, one-argument calls such as defineConfig({…}) and top-level consts to an object literal."""
+    """Follow wrappers, one-argument calls such as defineConfig({…}) and top-level
+    consts to an object literal."""
     while node.type in WRAPPERS or node.type == "type_assertion":
         # `<Config>{…}` puts the expression last; the other wrappers put it first.
         node = entries(node)[-1 if node.type == "type_assertion" else 0]
@@ -284,7 +294,8 @@ def refuse_later_assignments(data: bytes, root: tree_sitter.Node, name: str, fil
 
 @dataclass(frozen=True)
 class Folder:
-    """A source folder relative to Jest's rootDir, the extensions found in it, and whether to recurse."""
+    """A source folder relative to Jest's rootDir, the extensions found in it,
+    and whether to recurse."""
 
     path: str
     exts: tuple[str, ...]
@@ -304,7 +315,8 @@ class Folder:
 
 
 def expand_coverage_collection(target: Target, params: Mapping[str, Any]) -> list[Edit]:
-    """Add a collectCoverageFrom glob for each source folder not yet covered, before the first negation."""
+    """Add a collectCoverageFrom glob for each source folder not yet covered,
+    before the first negation."""
     data, obj, filename = target.data, target.obj, target.filename
     pair = find_pair(data, obj, "collectCoverageFrom", filename)
     folders = wanted_folders(target, params, loose=True)
@@ -321,7 +333,8 @@ def expand_coverage_collection(target: Target, params: Mapping[str, Any]) -> lis
         "<rootDir>/" if positives and all(v.startswith("<rootDir>/") for v in positives) else ""
     )
     patterns = [glob_regex(v) for v in positives]
-    # Only the extensions no existing glob reaches: `src/**/*.ts` leaves just `src/routes/**/*.tsx` to add.
+    # Only the extensions no existing glob reaches: `src/**/*.ts` leaves just
+    # `src/routes/**/*.tsx` to add.
     uncovered = [
         dataclasses.replace(f, exts=tuple(e for e in f.exts if not covered(f, e, patterns)))
         for f in folders
@@ -338,7 +351,8 @@ def expand_coverage_collection(target: Target, params: Mapping[str, Any]) -> lis
 
 
 def wanted_folders(target: Target, params: Mapping[str, Any], *, loose: bool) -> list[Folder]:
-    """Folders from params ``folders`` (extensions from ``extensions`` or disk), else discovered under src/."""
+    """Folders from params ``folders`` (extensions from ``extensions`` or disk), else
+    discovered under src/."""
     filename = target.filename
     given = params.get("folders")
     extensions = params.get("extensions")
@@ -367,7 +381,8 @@ def wanted_folders(target: Target, params: Mapping[str, Any], *, loose: bool) ->
 
 
 def discover(target: Target, source_root: str, *, loose: bool) -> list[Folder]:
-    """Each immediate subfolder of ``source_root`` holding sources, then its loose files when ``loose``."""
+    """Each immediate subfolder of ``source_root`` holding sources, then its
+    loose files when ``loose``."""
     root = target.base_dir() / source_root
     if not root.is_dir():
         raise EditError(
@@ -376,7 +391,8 @@ def discover(target: Target, source_root: str, *, loose: bool) -> list[Folder]:
     rel = str(PurePosixPath(source_root.strip().rstrip("/").removeprefix("./") or "."))
     found = []
     for sub in sorted(root.iterdir(), key=lambda p: p.name):
-        # Tests, mocks and fixtures are not code to measure; node_modules and dot-folders are not ours.
+        # Tests, mocks and fixtures are not code to measure; node_modules and
+        # dot-folders are not ours.
         if sub.is_dir() and not sub.name.startswith((".", "__")) and sub.name != "node_modules":
             exts = source_exts(sub, deep=True)
             if exts:
@@ -386,13 +402,15 @@ def discover(target: Target, source_root: str, *, loose: bool) -> list[Folder]:
         found.append(Folder(rel, top, deep=False))
     if not found:
         raise EditError(
-            f"{target.filename}: found no .ts/.tsx/.js/.jsx files under {source_root}/; pass `folders`"
+            f"{target.filename}: found no .ts/.tsx/.js/.jsx files under {source_root}/; pass "
+            "`folders`"
         )
     return found
 
 
 def source_exts(folder: Path, *, deep: bool) -> tuple[str, ...]:
-    """The source extensions present in ``folder`` (recursively when ``deep``), declaration files aside."""
+    """The source extensions present in ``folder`` (recursively when ``deep``),
+    declaration files aside."""
     found: set[str] = set()
     for _, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if d != "node_modules" and not d.startswith("."))
@@ -406,14 +424,16 @@ def source_exts(folder: Path, *, deep: bool) -> tuple[str, ...]:
 
 
 def covered(folder: Folder, ext: str, patterns: Sequence[re.Pattern[str] | None]) -> bool:
-    """True when existing positive globs together match every probe path of ``folder`` with ``ext``."""
+    """True when existing positive globs together match every probe path of
+    ``folder`` with ``ext``."""
     return all(
         any(p is not None and p.fullmatch(probe) for p in patterns) for probe in folder.probes(ext)
     )
 
 
 def glob_regex(glob: str) -> re.Pattern[str] | None:
-    """A regex for a micromatch-style glob (``**``, ``*``, ``?``, ``{a,b}``, ``[…]``); None if unreadable."""
+    """A regex for a micromatch-style glob (``**``, ``*``, ``?``, ``{a,b}``,
+    ``[…]``); None if unreadable."""
     # Jest strips `<rootDir>/` from collectCoverageFrom, and micromatch ignores a leading `./`.
     glob = glob.removeprefix("<rootDir>/").removeprefix("./")
     try:
@@ -501,7 +521,8 @@ def index_after(data: bytes, obj: tree_sitter.Node, keys: Sequence[str]) -> int:
 
 
 def add_directory_thresholds(target: Target, params: Mapping[str, Any]) -> list[Edit]:
-    """Add ``coverageThreshold`` entries for directories that have none, leaving ``global`` and others alone."""
+    """Add ``coverageThreshold`` entries for directories that have none, leaving
+    ``global`` and others alone."""
     data, obj, filename = target.data, target.obj, target.filename
     wanted = wanted_thresholds(target, params)
     pair = find_pair(data, obj, "coverageThreshold", filename)
@@ -532,7 +553,10 @@ def add_directory_thresholds(target: Target, params: Mapping[str, Any]) -> list[
         return raised
     spread = next((item for item in items if item.type == "spread_element"), None)
     if spread is not None:
-        why = f"`coverageThreshold` spreads `{node_text(data, spread)}`, which may already set {new[0][0]}"
+        why = (
+            f"`coverageThreshold` spreads `{node_text(data, spread)}`, which may already set "
+            f"{new[0][0]}"
+        )
         raise cannot_edit(filename, why)
     # New entries copy the layout of the nearest existing one (`global` is usually the only one).
     values = [
@@ -549,7 +573,8 @@ def add_directory_thresholds(target: Target, params: Mapping[str, Any]) -> list[
 def raise_thresholds(
     data: bytes, items: list[Any], wanted: Mapping[str, Mapping[str, float]]
 ) -> list[Edit]:
-    """With ``ratchet: true``, lift existing numbers that are below the wanted ones; never lower one.
+    """With ``ratchet: true``, lift existing numbers that are below the
+    wanted ones; never lower one.
 
     This is how a later phase moves the floors an earlier phase set towards the goal: only the
     number literals change, so the entry's layout and comments stay as they are.
@@ -574,7 +599,8 @@ def raise_thresholds(
 
 
 def wanted_thresholds(target: Target, params: Mapping[str, Any]) -> dict[str, dict[str, float]]:
-    """``{'./src/x/': {metric: n}}`` from params ``thresholds``, or ``threshold`` (80) for each source folder."""
+    """``{'./src/x/': {metric: n}}`` from params ``thresholds``, or ``threshold`` (80)
+    for each source folder."""
     filename = target.filename
     given = params.get("thresholds")
     if given is None:
@@ -614,7 +640,8 @@ def is_number(value: object) -> TypeGuard[float]:
 
 
 def dir_key(folder: str) -> str:
-    """Jest's conventional key for a directory: ``./src/services/``; globs and explicit paths kept as given."""
+    """Jest's conventional key for a directory: ``./src/services/``; globs and
+    explicit paths kept as given."""
     if any(ch in folder for ch in "*?{[") or folder.startswith(("./", "../", "/", "<rootDir>")):
         return folder
     path = folder.strip("/")
@@ -622,7 +649,8 @@ def dir_key(folder: str) -> str:
 
 
 def dir_id(key: str) -> str:
-    """A key with `<rootDir>/`, `./` and a trailing `/` dropped, to spot an existing entry in another spelling."""
+    """A key with `<rootDir>/`, `./` and a trailing `/` dropped, to spot an existing
+    entry in another spelling."""
     key = key.removeprefix("<rootDir>/")
     while key.startswith("./"):
         key = key[2:]
@@ -632,8 +660,9 @@ def dir_id(key: str) -> str:
 # ---- the Node check ----
 
 # Loads the config the way Jest would, from stdin, under its real path so relative requires resolve.
-# CommonJS: Module.prototype._compile. ESM: a module.register() hook (given as a data: URL) serves the
-# source for the config's file: URL, so nothing is written to disk and `import` resolves siblings as usual.
+# CommonJS: Module.prototype._compile. ESM: a module.register() hook (given as a data: URL) serves
+# the source for the config's file: URL, so nothing is written to disk and `import`
+# resolves siblings as usual.
 NODE_CHECK = r"""
 const Module = require('node:module');
 const path = require('node:path');
@@ -642,10 +671,12 @@ const [filename, format] = process.argv.slice(1);
 const HOOKS = `let cfg;
 export async function initialize(d) { cfg = d; }
 export async function resolve(spec, ctx, next) {
-  return spec === cfg.url ? { url: cfg.url, format: 'module', shortCircuit: true } : next(spec, ctx);
+  if (spec !== cfg.url) return next(spec, ctx);
+  return { url: cfg.url, format: 'module', shortCircuit: true };
 }
 export async function load(url, ctx, next) {
-  return url === cfg.url ? { format: 'module', source: cfg.source, shortCircuit: true } : next(url, ctx);
+  if (url !== cfg.url) return next(url, ctx);
+  return { format: 'module', source: cfg.source, shortCircuit: true };
 }`;
 async function load(src) {
   if (format === 'package') return JSON.parse(src).jest;
@@ -658,7 +689,8 @@ async function load(src) {
     return m.exports;
   }
   const url = pathToFileURL(filename).href;
-  Module.register('data:text/javascript,' + encodeURIComponent(HOOKS), { data: { url, source: src } });
+  const hooks = 'data:text/javascript,' + encodeURIComponent(HOOKS);
+  Module.register(hooks, { data: { url, source: src } });
   return (await import(url)).default;
 }
 let src = '';
@@ -666,11 +698,13 @@ process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => { src += d; });
 process.stdin.on('end', () => load(src).then((cfg) => {
   if (cfg === null || (typeof cfg !== 'object' && typeof cfg !== 'function')) {
-    process.stderr.write(`the config evaluates to ${cfg === null ? 'null' : typeof cfg}, not an object\n`);
+    const kind = cfg === null ? 'null' : typeof cfg;
+    process.stderr.write(`the config evaluates to ${kind}, not an object\n`);
     process.exit(2);
   }
 }, (e) => {
-  // The source compiled; only a dependency is missing (not installed yet), which no edit of ours causes.
+  // The source compiled; only a dependency is missing (not installed yet), which no edit of
+  // ours causes.
   if (e && (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND')) process.exit(3);
   process.stderr.write(String((e && e.stack) || e).split('\n').slice(0, 6).join('\n') + '\n');
   process.exit(1);
@@ -686,7 +720,8 @@ def module_format(text_: str, filename: str, kind: str) -> str:
     suffix = Path(filename).suffix
     if suffix in (".cjs", ".mjs"):
         return "commonjs" if suffix == ".cjs" else "module"
-    # A .js file is ESM when the package says so; its own import/export syntax is the reliable sign here.
+    # A .js file is ESM when the package says so; its own import/export syntax
+    # is the reliable sign here.
     root = parse(text_.encode("utf-8"), "js").root_node
     esm = any(stmt.type in ("import_statement", "export_statement") for stmt in root.named_children)
     return "module" if esm else "commonjs"

@@ -49,7 +49,8 @@ def unwrap_json(data: bytes) -> str:
 
 
 def json_set(text: str, params: Mapping[str, Any], *, filename: str) -> str:
-    """Set ``params["path"]`` (dotted string or list of keys) to ``params["value"]``, creating objects as needed."""
+    """Set ``params["path"]`` (dotted string or list of keys) to ``params["value"]``,
+    creating objects as needed."""
     keys = json_path(params, filename)
     value = params["value"]
     try:

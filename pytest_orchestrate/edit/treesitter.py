@@ -1,4 +1,5 @@
-"""Byte-range editing of JS, TS and JSON through tree-sitter: parse, find, render in the file's style.
+"""Byte-range editing of JS, TS and JSON through tree-sitter: parse, find,
+render in the file's style.
 
 Offsets are UTF-8 byte offsets; edits are applied back to front and nothing is re-printed, so every
 untouched byte stays identical. ``json`` and ``jest`` build on these helpers.
@@ -19,7 +20,8 @@ import tree_sitter_typescript
 
 from ..errors import EditError
 
-# (start byte, end byte, replacement): the only way a file is changed, so untouched bytes stay identical.
+# (start byte, end byte, replacement): the only way a file is changed, so
+# untouched bytes stay identical.
 Edit = tuple[int, int, bytes]
 
 IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
@@ -130,7 +132,8 @@ def pair_key(data: bytes, pair: tree_sitter.Node) -> str | None:
 def find_pair(
     data: bytes, obj: tree_sitter.Node, key: str, filename: str
 ) -> tree_sitter.Node | None:
-    """The last ``key: value`` pair of ``obj``; EditError when its value could come from elsewhere."""
+    """The last ``key: value`` pair of ``obj``; EditError when its value
+    could come from elsewhere."""
     found: tree_sitter.Node | None = None
     spread: tree_sitter.Node | None = None
     for child in entries(obj):
@@ -169,7 +172,8 @@ class Style:
 
 
 def detect_style(data: bytes, scope: tree_sitter.Node, *, json_like: bool) -> Style:
-    """Read quotes, key style, trailing commas, brace padding, indent unit and line ends from ``scope``."""
+    """Read quotes, key style, trailing commas, brace padding, indent unit and
+    line ends from ``scope``."""
     counts = {
         "'": 0,
         '"': 0,
@@ -215,7 +219,8 @@ def detect_style(data: bytes, scope: tree_sitter.Node, *, json_like: bool) -> St
 
 
 def detect_unit(data: bytes, scope: tree_sitter.Node) -> str:
-    """The indent unit: from ``scope``'s first item, else a tab or the smallest space indent in the file."""
+    """The indent unit: from ``scope``'s first item, else a tab or the smallest
+    space indent in the file."""
     items = entries(scope)
     if items and starts_line(data, items[0].start_byte):
         outer, inner = line_indent(data, scope.start_byte), line_indent(data, items[0].start_byte)
@@ -255,7 +260,8 @@ def render_key(key: str, style: Style) -> str:
 
 
 def render(value: Any, style: Style, indent: str, col: int, *, expand: bool | None = None) -> str:
-    """Source text for a JSON-able value starting at column ``col``; lines after the first at ``indent``."""
+    """Source text for a JSON-able value starting at column ``col``; lines after
+    the first at ``indent``."""
     if isinstance(value, str):
         return quote(value, style)
     if isinstance(value, Mapping):
@@ -278,7 +284,8 @@ def render_container(
     *,
     expand: bool | None,
 ) -> str:
-    """A literal on one line if it fits in WIDTH, else one item per line; ``expand`` forces either layout."""
+    """A literal on one line if it fits in WIDTH, else one item per line;
+    ``expand`` forces either layout."""
     if not parts:
         return open_ + close
     if expand is None:
@@ -322,7 +329,8 @@ def insert_items(
     *,
     expand: bool | None = None,
 ) -> list[Edit]:
-    """Edits inserting ``(key, value)`` items before item ``index`` of an object or array (append if past the end)."""
+    """Edits inserting ``(key, value)`` items before item ``index`` of an object or array
+    (append if past the end)."""
     items = entries(container)
     if not items:
         return fill_empty(data, container, new, style, expand=expand)
@@ -358,7 +366,8 @@ def insert_items(
 
 
 def separator(data: bytes, container: tree_sitter.Node) -> str:
-    """``", "``, or ``","`` when the container's own commas are followed directly by the next item."""
+    """``", "``, or ``","`` when the container's own commas are followed
+    directly by the next item."""
     commas = [c for c in container.children if c.type == ","]
     tight = any(
         data[c.end_byte : c.end_byte + 1] not in (b" ", b"\t", b"\r", b"\n", b"]", b"}")
@@ -431,7 +440,8 @@ def relayout(
     style: Style,
     expand: bool | None,
 ) -> Edit | None:
-    """Rewrite a one-line container as one item per line when the insertion would pass WIDTH, else None."""
+    """Rewrite a one-line container as one item per line when the insertion would
+    pass WIDTH, else None."""
     if any(c.type == "comment" for c in container.named_children):
         return None  # Re-laying out would have to move comments; keep the one line instead.
     parent = container.parent
@@ -442,7 +452,8 @@ def relayout(
         and parent.type in ("object", "array")
         and parent.start_point.row == container.start_point.row
     ):
-        return None  # Breaking only the inner one of two literals sharing a line reads worse than a long line.
+        # Breaking only the inner one of two literals sharing a line reads worse than a long line.
+        return None
     base = line_indent(data, container.start_byte)
     inner = base + style.unit
     old = [node_text(data, n) for n in entries(container)]

@@ -1,4 +1,5 @@
-"""YAML edit actions (generic paths and GitHub Actions workflow changes) and the workflow validity check."""
+"""YAML edit actions (generic paths and GitHub Actions workflow changes) and the
+workflow validity check."""
 
 from __future__ import annotations
 
@@ -128,7 +129,8 @@ def _job(ctx: _Context, jobs: CommentedMap, job_id: str) -> CommentedMap:
 def _find_job(
     ctx: _Context, jobs: CommentedMap, words: tuple[str, ...], what: str, hint: str = "job"
 ) -> str:
-    """The one job whose id, else whose `name:`, contains the first of `words` that matches; a deploy job wins a tie."""
+    """The one job whose id, else whose `name:`, contains the first of `words` that matches; a
+    deploy job wins a tie."""
     for word in words:
         for field in ("id", "name"):
             found = [
@@ -194,7 +196,8 @@ def _install_manager(step: Any) -> str | None:
 
 
 def _package_manager(ctx: _Context, jobs: Mapping[str, Any]) -> str:
-    """The project's package manager: its lockfile, else what the workflow installs with, else npm."""
+    """The project's package manager: its lockfile, else what the workflow
+    installs with, else npm."""
     used = [pm for _, _, step in _all_steps(jobs) if (pm := _install_manager(step))]
     locked = [pm for name, pm in _LOCKFILES if (ctx.project_root / name).is_file()]
     for pm in locked:
@@ -303,7 +306,8 @@ _TEST_RUN = re.compile(r"\b(?:test|tests|jest|vitest|mocha|ava|playwright|cypres
 
 
 def _install_index(steps: list[Any], after: str | None) -> int | None:
-    """The step to insert after: params after (a step name or selector), else the first dependency install."""
+    """The step to insert after: params after (a step name or selector), else the
+    first dependency install."""
     if after is None:
         return next((i for i, step in enumerate(steps) if _install_manager(step)), None)
     selector = item_selector(after)
@@ -337,7 +341,8 @@ def _add_migration_step(ctx: _Context) -> bool:
             targets.append((job_id, job, install))
     if not targets:
         raise ctx.fail(
-            "no job installs dependencies and then runs tests, so there is nowhere to run migrations; "
+            "no job installs dependencies and then runs tests, so there is nowhere to run "
+            "migrations; "
             f"steps are: {_step_listing(jobs)}"
         )
     pm = _package_manager(ctx, jobs)
@@ -362,7 +367,8 @@ def _add_migration_step(ctx: _Context) -> bool:
 
 
 def _migration_env(ctx: _Context, job: Mapping[str, Any]) -> dict[str, Any]:
-    """params env: a mapping is used as is; names become `${{ secrets.NAME }}` unless the job or workflow already sets them."""
+    """params env: a mapping is used as is; names become `${{ secrets.NAME }}` unless the job or
+    workflow already sets them."""
     env = ctx.params.get("env")
     if env is None:
         return {}
@@ -404,7 +410,8 @@ def _is_placeholder(job: Mapping[str, Any]) -> bool:
 
 
 def _copy_step(doc: YamlDocument, step: Mapping[str, Any], keys: tuple[str, ...]) -> CommentedMap:
-    """A fresh copy of some keys of `step`, with the comment after `uses:` (a pinned SHA's `# v4`)."""
+    """A fresh copy of some keys of `step`, with the comment after `uses:`
+    (a pinned SHA's `# v4`)."""
     copy: CommentedMap = doc.fresh({key: step[key] for key in keys if key in step})
     comment = _eol_comment(step, "uses")
     if comment and "uses" in copy:
@@ -428,7 +435,8 @@ def _first_step(jobs: Mapping[str, Any], test: Callable[[Any], bool]) -> Any:
 def _deploy_steps(
     ctx: _Context, jobs: Mapping[str, Any], stage: str, command: str, pm: str
 ) -> CommentedSeq:
-    """checkout, (pnpm setup), setup-node, install, build, deploy: reusing the file's own pinned actions and commands."""
+    """checkout, (pnpm setup), setup-node, install, build, deploy: reusing the file's own
+    pinned actions and commands."""
     doc = ctx.doc
     steps = CommentedSeq()
     checkout = _first_step(jobs, lambda s: _uses(s).startswith("actions/checkout@"))
@@ -618,7 +626,8 @@ def _make_trivy_blocking(ctx: _Context) -> bool:
 
 
 def _wanted_severity(current: Any, severity: str | None) -> str | None:
-    """The severity to set, or None to keep the current one (the one asked for, or by default at least CRITICAL and HIGH)."""
+    """The severity to set, or None to keep the current one (the one asked for, or by default at
+    least CRITICAL and HIGH)."""
     if severity is not None:
         return (
             None if str(current or "").replace(" ", "") == severity.replace(" ", "") else severity
@@ -697,16 +706,19 @@ YAML_ACTIONS: frozenset[str] = frozenset(_ACTIONS)
 def edit_yaml(
     text: str, action: str, params: Mapping[str, Any], *, filename: str, project_root: Path
 ) -> str:
-    """Return the edited text; return `text` unchanged (identical string) when already as wanted. Raises EditError."""
+    """Return the edited text; return `text` unchanged (identical string) when already as
+    wanted. Raises EditError."""
     if action not in _ACTIONS:
         raise EditError(
-            f"{filename}: unknown YAML action {action!r}; known actions: {', '.join(sorted(_ACTIONS))}"
+            f"{filename}: unknown YAML action {action!r}; known actions: "
+            f"{', '.join(sorted(_ACTIONS))}"
         )
     function, needs_workflow, accepted = _ACTIONS[action]
     unknown = sorted(str(k) for k in params if k not in accepted)
     if unknown:
         raise EditError(
-            f"{filename}: action {action} got unknown params {', '.join(unknown)}; it takes: {', '.join(sorted(accepted)) or 'none'}"
+            f"{filename}: action {action} got unknown params {', '.join(unknown)}; it takes: "
+            f"{', '.join(sorted(accepted)) or 'none'}"
         )
     doc = YamlDocument(text, filename)
     if not isinstance(doc.root, CommentedMap):
@@ -735,18 +747,21 @@ def edit_yaml(
 
 @functools.lru_cache(maxsize=1)
 def _workflow_validator() -> Any:
-    # Imported here: check_jsonschema loads its CLI on import (~0.1 s), which edits alone do not need.
+    # Imported here: check_jsonschema loads its CLI on import (~0.1 s),
+    # which edits alone do not need.
     import jsonschema
     from check_jsonschema.builtin_schemas import get_builtin_schema
 
-    # check-jsonschema's vendored copy of the SchemaStore schema: offline, and the same one its CLI uses.
+    # check-jsonschema's vendored copy of the SchemaStore schema: offline, and
+    # the same one its CLI uses.
     schema = get_builtin_schema("vendor.github-workflows")
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
 
 
 def _string_keys(data: Any) -> Any:
-    # JSON has only string keys; `on:` is already a string under YAML 1.2 but a `1:` key would not be.
+    # JSON has only string keys; `on:` is already a string under YAML 1.2
+    # but a `1:` key would not be.
     if isinstance(data, dict):
         return {str(k): _string_keys(v) for k, v in data.items()}
     if isinstance(data, list):

@@ -1,4 +1,5 @@
-"""Lossless edits of YAML files: edit a ruamel.yaml round-trip tree, then splice only the changed lines into the original text."""
+"""Lossless edits of YAML files: edit a ruamel.yaml round-trip tree, then splice only the changed
+lines into the original text."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def _round_trip_yaml() -> YAML:
 
 
 class _PlainConstructor(SafeConstructor):
-    """A private subclass, so registering a constructor below does not change ruamel's global SafeConstructor."""
+    """A private subclass, so registering a constructor below does not change ruamel's
+    global SafeConstructor."""
 
 
 # JSON Schema checks strings, so timestamps stay strings (check-jsonschema does the same).
@@ -86,7 +88,8 @@ def describe_yaml_error(error: YAMLError) -> str:
 
 
 def load_plain(text: str, filename: str) -> Any:
-    """Load `text` as plain Python data under YAML 1.2 rules: only true/false are booleans and `on:` stays a string."""
+    """Load `text` as plain Python data under YAML 1.2 rules: only true/false are booleans
+    and `on:` stays a string."""
     try:
         return yaml.load(text, Loader=CoreLoader)
     except yaml.YAMLError:
@@ -106,7 +109,8 @@ def load_plain(text: str, filename: str) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """A deep copy of `value` as plain dict/list/str/int/float/bool/None (no ruamel types, no shared objects)."""
+    """A deep copy of `value` as plain dict/list/str/int/float/bool/None (no ruamel
+    types, no shared objects)."""
     if isinstance(value, Mapping):
         return {plain(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -297,7 +301,8 @@ def _pin_anchors(root: Any) -> None:
 
 @dataclass
 class _Lines:
-    """A text split into lines, each with its own terminator, so untouched lines keep CRLF or LF exactly."""
+    """A text split into lines, each with its own terminator, so untouched lines
+    keep CRLF or LF exactly."""
 
     body: list[str]
     ends: list[str]
@@ -323,7 +328,8 @@ class _Lines:
         return cls(body, ends, eol, text.endswith("\n") or not text)
 
     def join(self, lines: Sequence[tuple[str, str | None]]) -> str:
-        """Join (content, own terminator or None for a new line), keeping the original's final-newline state."""
+        """Join (content, own terminator or None for a new line), keeping the
+        original's final-newline state."""
         out: list[str] = []
         for i, (content, end) in enumerate(lines):
             last = i == len(lines) - 1
@@ -335,7 +341,8 @@ class _Lines:
 
 
 class YamlDocument:
-    """A YAML text parsed for round-trip editing; `render()` gives the edited text with untouched lines byte-identical."""
+    """A YAML text parsed for round-trip editing; `render()` gives the edited text with
+    untouched lines byte-identical."""
 
     def __init__(self, text: str, filename: str) -> None:
         self.text = text
@@ -347,7 +354,8 @@ class YamlDocument:
             raise EditError(f"{filename}: not valid YAML: {describe_yaml_error(error)}") from error
         _pin_anchors(self.root)
         self.style = _scan_style(self.root)
-        # load_yaml_guess_indent gets the mapping indent wrong (4 on 2-space files), hence _scan_style.
+        # load_yaml_guess_indent gets the mapping indent wrong (4 on 2-space
+        # files), hence _scan_style.
         self._yaml.indent(
             mapping=self.style.mapping, sequence=self.style.sequence, offset=self.style.offset
         )
@@ -359,7 +367,8 @@ class YamlDocument:
         return stream.getvalue()
 
     def render(self) -> str:
-        """The edited text: ruamel's changed lines spliced into the original; `text` itself when nothing changed."""
+        """The edited text: ruamel's changed lines spliced into the original; `text`
+        itself when nothing changed."""
         after = self._dump()
         if after == self._before:
             return self.text
@@ -368,7 +377,8 @@ class YamlDocument:
     # -- building new nodes -------------------------------------------------
 
     def fresh(self, value: Any, *, flow: bool | None = None, near: Any = None) -> Any:
-        """A new node for `value`, styled like the file and quoted like the strings in `near` (its future container)."""
+        """A new node for `value`, styled like the file and quoted like the strings in `near`
+        (its future container)."""
         # Every node is new: ruamel gives an object that appears twice an `&id001` anchor.
         return self._fresh(value, flow, _sibling_quote(near))
 
@@ -408,7 +418,8 @@ class YamlDocument:
         return plain(value)
 
     def quoted(self, text: str, like: Any = None) -> str:
-        """`text` as a quoted scalar: in the quote style of `like` if that is a quoted string, else the file's usual one."""
+        """`text` as a quoted scalar: in the quote style of `like` if that is a quoted string,
+        else the file's usual one."""
         double = isinstance(like, DoubleQuotedScalarString) or (
             not isinstance(like, SingleQuotedScalarString) and self.style.quote == '"'
         )
@@ -416,7 +427,8 @@ class YamlDocument:
         return result
 
     def replace_value(self, parent: CommentedMap | CommentedSeq, key: Any, value: Any) -> bool:
-        """Set ``parent[key]`` to a fresh copy of `value`, keeping an old string's quote style; False when already equal."""
+        """Set ``parent[key]`` to a fresh copy of `value`, keeping an old string's quote style;
+        False when already equal."""
         exists = (
             key in parent if isinstance(parent, CommentedMap) else -len(parent) <= key < len(parent)
         )
@@ -429,14 +441,16 @@ class YamlDocument:
         ):
             new = self.quoted(str(new), like=old)
         if exists and isinstance(parent, CommentedMap) and isinstance(new, (Mapping, list)):
-            # A comment after the old scalar would print after "key:", above the new block; the splice keeps it.
+            # A comment after the old scalar would print after "key:", above the new
+            # block; the splice keeps it.
             _drop_trailing_comment(parent, key)
         parent[key] = new
         return True
 
 
 def _sibling_quote(container: Any) -> type[str] | None:
-    """The quote type every string value in `container` (or in its list items) uses, if they all agree."""
+    """The quote type every string value in `container` (or in its list items)
+    uses, if they all agree."""
     if isinstance(container, Mapping):
         values = list(container.values())
     elif isinstance(container, list):
@@ -457,7 +471,8 @@ def _sibling_quote(container: Any) -> type[str] | None:
 
 
 def _flow_of(value: Any, default: bool) -> bool:
-    """A node copied from the file keeps its own `{a: 1}` or block style; anything else gets the file's usual one."""
+    """A node copied from the file keeps its own `{a: 1}` or block style; anything else
+    gets the file's usual one."""
     if isinstance(value, (CommentedMap, CommentedSeq)) and value.fa.flow_style() is not None:
         return bool(value.fa.flow_style())
     return default
@@ -516,8 +531,8 @@ def _hunks(before: list[str], after: list[str]) -> list[_Hunk]:
         first_new = _first_content(new)
         first_old = _first_content(old)
         if not old and first_new is not None:
-            # Insertion: slide above the blank and comment lines it was printed under, unless they are
-            # indented deeper than the new node (then they belong to the node before it).
+            # Insertion: slide above the blank and comment lines it was printed under, unless they
+            # are indented deeper than the new node (then they belong to the node before it).
             col = _indent(first_new)
             start = i1
             while start > prev_end and (
@@ -549,7 +564,8 @@ def _hunks(before: list[str], after: list[str]) -> list[_Hunk]:
                 tail = _strip_leading_blank(tail)
             start = i1
             if not new:
-                # A comment directly above a deleted node, at its indentation, describes it: delete it too.
+                # A comment directly above a deleted node, at its indentation,
+                # describes it: delete it too.
                 while (
                     start > prev_end
                     and _is_comment(before[start - 1])
@@ -571,7 +587,8 @@ def _strip_leading_blank(lines: list[str]) -> list[str]:
 
 
 def _loose(line: str) -> str:
-    """A line as ruamel would print it, roughly: no trailing blanks, single spaces, `[a]` not `[ a ]`, no `~`."""
+    """A line as ruamel would print it, roughly: no trailing blanks, single spaces,
+    `[a]` not `[ a ]`, no `~`."""
     body = line.rstrip()
     indent = len(body) - len(body.lstrip(" "))
     rest = re.sub(r" +", " ", body[indent:])
@@ -586,7 +603,8 @@ def _squeeze(line: str) -> str:
 
 
 def _align(orig: list[str], before: list[str]) -> dict[int, int]:
-    """Map lines of the no-edit dump to original lines, matching lines ruamel normalised (`[ main ]`, `~`) too."""
+    """Map lines of the no-edit dump to original lines, matching lines ruamel normalised
+    (`[ main ]`, `~`) too."""
     mapping: dict[int, int] = {}
     matcher = difflib.SequenceMatcher(
         None, [_loose(x) for x in orig], [_loose(x) for x in before], autojunk=False
@@ -601,7 +619,8 @@ def _align(orig: list[str], before: list[str]) -> dict[int, int]:
 def _widen(
     hunks: list[_Hunk], before: list[str], left: dict[int, int], right: dict[int, int]
 ) -> list[_Hunk]:
-    """Grow hunks until the line above is in `left` and the line below in `right`, merging hunks that meet."""
+    """Grow hunks until the line above is in `left` and the line below in `right`,
+    merging hunks that meet."""
     out: list[_Hunk] = []
     for k, hunk in enumerate(hunks):
         i1, i2, new = hunk.i1, hunk.i2, list(hunk.new)
@@ -625,8 +644,8 @@ def _region(
     hunk: _Hunk, mapped: dict[int, int], size_before: int, size_orig: int
 ) -> tuple[int, int]:
     """The original lines a hunk replaces."""
-    # Original lines ruamel does not print (a leading `---`, or the blank line after a flow list in a
-    # CRLF file) stay outside it; an insertion goes right after the line above it.
+    # Original lines ruamel does not print (a leading `---`, or the blank line after a flow list in
+    # a CRLF file) stay outside it; an insertion goes right after the line above it.
     i1, i2 = hunk.i1, hunk.i2
     if i1 == i2:
         start = mapped[i1 - 1] + 1 if i1 > 0 else mapped.get(0, 0)
@@ -688,7 +707,8 @@ def _loads_as(text: str, wanted: Any, filename: str) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Paths: jobs.test.steps[name=Install], jobs.build.steps[uses~=actions/checkout], on.push.branches[0]
+# Paths: jobs.test.steps[name=Install], jobs.build.steps[uses~=actions/checkout],
+# on.push.branches[0]
 # ---------------------------------------------------------------------------
 
 
@@ -708,7 +728,8 @@ class Index:
 
 @dataclass(frozen=True)
 class Match:
-    """The list item whose `field` equals `value` (or contains it, with `~=`); no field matches a scalar item itself."""
+    """The list item whose `field` equals `value` (or contains it, with `~=`); no field
+    matches a scalar item itself."""
 
     field: str | None
     value: str
@@ -726,7 +747,8 @@ def _unquote(text: str) -> str:
 
 
 def parse_selector(text: str, path: str = "") -> Index | Match:
-    """Parse the inside of ``[...]``: an integer, ``field=value``, ``field~=value`` or ``=value``."""
+    """Parse the inside of ``[...]``: an integer, ``field=value``,
+    ``field~=value`` or ``=value``."""
     inner = text.strip()
     if re.fullmatch(r"-?\d+", inner):
         return Index(int(inner))
@@ -805,7 +827,8 @@ def format_path(segments: Sequence[Segment]) -> str:
 
 
 def describe_item(item: Any, index: int) -> str:
-    """A short name for a list item: its name, uses or first run line, else its value or position."""
+    """A short name for a list item: its name, uses or first run line, else
+    its value or position."""
     if isinstance(item, Mapping):
         for field in ("name", "id", "uses", "run"):
             value = item.get(field)
@@ -861,11 +884,13 @@ class _Missing(Exception):
 
 
 def _step(node: Any, segment: Segment, where: str, filename: str) -> Any:
-    """The child of `node` named by `segment`; _Missing if absent, EditError if the node is the wrong kind."""
+    """The child of `node` named by `segment`; _Missing if absent, EditError if the
+    node is the wrong kind."""
     if isinstance(segment, Key):
         if not isinstance(node, Mapping):
             raise EditError(
-                f"{filename}: {where} is {_kind(node)}, not a mapping, so it has no key {segment.name!r}"
+                f"{filename}: {where} is {_kind(node)}, not a mapping, so it has no key "
+                f"{segment.name!r}"
             )
         if segment.name not in node:
             keys = ", ".join(str(k) for k in node) or "none"
@@ -873,7 +898,8 @@ def _step(node: Any, segment: Segment, where: str, filename: str) -> Any:
         return node[segment.name]
     if not isinstance(node, list):
         raise EditError(
-            f"{filename}: {where} is {_kind(node)}, not a list, so {format_path([segment])} selects nothing"
+            f"{filename}: {where} is {_kind(node)}, not a list, so {format_path([segment])} "
+            "selects nothing"
         )
     return node[_select(node, segment, where, filename)]
 
@@ -895,7 +921,8 @@ def _select(seq: list[Any], segment: Index | Match, where: str, filename: str) -
     if len(found) > 1:
         items = ", ".join(describe_item(seq[i], i) for i in found)
         raise EditError(
-            f"{filename}: {where}{format_path([segment])} matches {len(found)} items ({items}); make it unique"
+            f"{filename}: {where}{format_path([segment])} matches {len(found)} items ({items}); "
+            "make it unique"
         )
     return found[0]
 
@@ -917,11 +944,13 @@ def get_path(root: Any, path: str | Sequence[Segment], filename: str) -> Any:
 
 
 def _container(doc: YamlDocument, segments: Sequence[Segment], *, create: bool) -> Any:
-    """The node that holds the last segment; creates missing mapping keys (at the end of their parent) when asked, else _Missing."""
+    """The node that holds the last segment; creates missing mapping keys (at the end of their
+    parent) when asked, else _Missing."""
     node = doc.root
     if not isinstance(node, CommentedMap):
         raise EditError(
-            f"{doc.filename}: the document is {_kind(node)}, not a mapping; cannot edit {format_path(segments)}"
+            f"{doc.filename}: the document is {_kind(node)}, not a mapping; cannot edit "
+            f"{format_path(segments)}"
         )
     for depth, segment in enumerate(segments[:-1]):
         grows = create and isinstance(node, CommentedMap) and isinstance(segments[depth + 1], Key)
@@ -935,7 +964,8 @@ def _container(doc: YamlDocument, segments: Sequence[Segment], *, create: bool) 
                 raise
             if not isinstance(segments[depth + 1], Key):
                 raise EditError(
-                    f"{doc.filename}: path {format_path(segments)}: {format_path(segments[: depth + 1])} "
+                    f"{doc.filename}: path {format_path(segments)}: "
+                    f"{format_path(segments[: depth + 1])} "
                     "does not exist, and a list item cannot be created from a selector"
                 ) from None
             node[segment.name] = CommentedMap()
@@ -948,7 +978,8 @@ def _missing(doc: YamlDocument, segments: Sequence[Segment], missing: _Missing) 
 
 
 def set_path(doc: YamlDocument, path: str, value: Any) -> bool:
-    """Set the value at `path`, creating missing mapping keys at the end of their parent; False if it already had that value."""
+    """Set the value at `path`, creating missing mapping keys at the end of their parent; False if
+    it already had that value."""
     segments = parse_path(path)
     last = segments[-1]
     try:
@@ -957,12 +988,14 @@ def set_path(doc: YamlDocument, path: str, value: Any) -> bool:
         if isinstance(last, Key):
             if not isinstance(parent, CommentedMap):
                 raise EditError(
-                    f"{doc.filename}: {where} is {_kind(parent)}, not a mapping; cannot set key {last.name!r}"
+                    f"{doc.filename}: {where} is {_kind(parent)}, not a mapping; cannot set key "
+                    f"{last.name!r}"
                 )
             return doc.replace_value(parent, last.name, value)
         if not isinstance(parent, CommentedSeq):
             raise EditError(
-                f"{doc.filename}: {where} is {_kind(parent)}, not a list; cannot set {format_path([last])}"
+                f"{doc.filename}: {where} is {_kind(parent)}, not a list; cannot set "
+                f"{format_path([last])}"
             )
         return doc.replace_value(parent, _select(parent, last, where, doc.filename), value)
     except _Missing as missing:
@@ -979,19 +1012,22 @@ def delete_path(doc: YamlDocument, path: str) -> bool:
         if isinstance(last, Key):
             if not isinstance(parent, CommentedMap):
                 raise EditError(
-                    f"{doc.filename}: {where} is {_kind(parent)}, not a mapping; cannot delete key {last.name!r}"
+                    f"{doc.filename}: {where} is {_kind(parent)}, not a mapping; cannot delete key "
+                    f"{last.name!r}"
                 )
             if last.name not in parent:
                 return False
             if not parent._unmerged_contains(last.name):
                 raise EditError(
-                    f"{doc.filename}: {path} comes from a `<<:` merge; delete it where the anchor is defined"
+                    f"{doc.filename}: {path} comes from a `<<:` merge; delete it where the anchor "
+                    "is defined"
                 )
             del parent[last.name]
             return True
         if not isinstance(parent, CommentedSeq):
             raise EditError(
-                f"{doc.filename}: {where} is {_kind(parent)}, not a list; cannot delete {format_path([last])}"
+                f"{doc.filename}: {where} is {_kind(parent)}, not a list; cannot delete "
+                f"{format_path([last])}"
             )
         del parent[_select(parent, last, where, doc.filename)]
         return True
@@ -1002,7 +1038,8 @@ def delete_path(doc: YamlDocument, path: str) -> bool:
 def append_path(
     doc: YamlDocument, path: str, value: Any, *, after: str | None = None, before: str | None = None
 ) -> bool:
-    """Add `value` to the list at `path` (at the end, or next to the item `after`/`before` selects); False if an equal item is there."""
+    """Add `value` to the list at `path` (at the end, or next to the item `after`/`before` selects);
+    False if an equal item is there."""
     segments = parse_path(path)
     last = segments[-1]
     try:
@@ -1032,7 +1069,8 @@ def append_path(
 
 
 def item_selector(text: str) -> Index | Match:
-    """A selector for one list item, with or without brackets; a bare word is a step name (`Install` = `name=Install`)."""
+    """A selector for one list item, with or without brackets; a bare word is a step name
+    (`Install` = `name=Install`)."""
     inner = text[1:-1] if text.startswith("[") and text.endswith("]") else text
     if "=" not in inner and not re.fullmatch(r"-?\d+", inner.strip()):
         return Match("name", inner)

@@ -1,8 +1,8 @@
 """YAML 1.2 core rules on PyYAML's fast libyaml parser.
 
-PyYAML follows YAML 1.1, where ``on:``, ``yes`` and ``no`` are booleans; GitHub and ruamel follow 1.2,
-where only true/false are. ruamel's round-trip parser is pure Python and about 20x slower, so plain
-reads (roadmaps, workflow checks) use this loader, and ruamel is kept for edits.
+PyYAML follows YAML 1.1, where ``on:``, ``yes`` and ``no`` are booleans; GitHub and ruamel follow
+1.2, where only true/false are. ruamel's round-trip parser is pure Python and about 20x slower, so
+plain reads (roadmaps, workflow checks) use this loader, and ruamel is kept for edits.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ except ImportError:  # PyYAML built without libyaml
 
 
 class CoreLoader(_FastSafeLoader):
-    """PyYAML's fast (libyaml) parser with YAML 1.2 core scalars: only true/false are booleans, `on:` stays a string."""
+    """PyYAML's fast (libyaml) parser with YAML 1.2 core scalars: only true/false are
+    booleans, `on:` stays a string."""
 
-    # Our own table, so that PyYAML's YAML 1.1 resolvers (yes/no/on/off booleans, 1:20 sexagesimals) are not inherited.
+    # Our own table, so that PyYAML's YAML 1.1 resolvers (yes/no/on/off booleans, 1:20
+    # sexagesimals) are not inherited.
     yaml_implicit_resolvers = {}  # PyYAML keeps this table on the class
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        # PyYAML lets a later duplicate key win silently; GitHub rejects duplicates, and a bad splice could make one.
+        # PyYAML lets a later duplicate key win silently; GitHub rejects duplicates, and a
+        # bad splice could make one.
         seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -47,7 +50,8 @@ class CoreLoader(_FastSafeLoader):
         text = str(self.construct_scalar(node))
         sign = -1 if text.startswith("-") else 1
         digits = text.lstrip("+-")
-        # Base 0 reads 0o/0x prefixes; a plain "010" is decimal in YAML 1.2, which base 0 would reject.
+        # Base 0 reads 0o/0x prefixes; a plain "010" is decimal in YAML 1.2,
+        # which base 0 would reject.
         return sign * int(digits, 0 if digits.startswith(("0o", "0x")) else 10)
 
 
