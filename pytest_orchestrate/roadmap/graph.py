@@ -1,8 +1,9 @@
 """The dependency graph of a roadmap: edges, cycle check, topological order and critical path.
 
 Nodes are named as users name them: a task by its id, ``phase_N::checkpoint`` for a checkpoint, and
-``phase_N`` / ``group_x`` for *barriers*, which stand for "every task of that phase/group". Barriers keep
-the edge count linear: 1,000 tasks that follow a 1,000-task phase need 2,000 edges, not a million.
+``phase_N`` / ``group_x`` for *barriers*, which stand for "every task of that phase/group". Barriers
+keep the edge count linear: 1,000 tasks that follow a 1,000-task phase need
+2,000 edges, not a million.
 
 No pytest import: the xdist controller rebuilds this graph from the roadmap file with the same code.
 """
@@ -50,7 +51,8 @@ class Graph:
         return out
 
     def order(self) -> list[str]:
-        """Kahn's algorithm; ties go to roadmap order, so an already valid roadmap keeps its order."""
+        """Kahn's algorithm; ties go to roadmap order, so an already valid
+        roadmap keeps its order."""
         index = {n: i for i, n in enumerate(self.deps)}
         waiting = {n: len(d) for n, d in self.deps.items()}
         after = self.dependents()
@@ -70,7 +72,8 @@ class Graph:
         return out
 
     def _find_cycle(self, stuck: set[str]) -> list[str]:
-        """Walk unfinished dependencies until a node repeats; every stuck node leads into a cycle."""
+        """Walk unfinished dependencies until a node repeats; every stuck
+        node leads into a cycle."""
         node = next(n for n in self.deps if n in stuck)
         seen: dict[str, int] = {}
         path: list[str] = []

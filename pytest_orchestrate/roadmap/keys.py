@@ -1,4 +1,5 @@
-"""How roadmap things are named: ``phase_N`` and ``group_x`` keys, graph node names, pytest node ids.
+"""How roadmap things are named: ``phase_N`` and ``group_x`` keys, graph
+node names, pytest node ids.
 
 The one home of these formats: the loader reads them, the graph names nodes with them, the pytest
 nodes and the xdist controller build and split node ids with them.

@@ -185,9 +185,15 @@ def describe_validation_error(err: Mapping[str, Any], model: type[BaseModel], wh
         choices = _literal_choices(model, key)
         best = _closest(str(err.get("input")), choices)
         hint = f"did you mean '{best}'? " if best else ""
-        return f"{where}: '{err.get('input')}' is not a valid {key}; {hint}use one of: {', '.join(choices)}"
+        return (
+            f"{where}: '{err.get('input')}' is not a valid {key}; {hint}use one of: "
+            f"{', '.join(choices)}"
+        )
     if loc == ("id",) and kind == "string_type":
-        return f'{where}: task id {err.get("input")!r} must be a string; quote it, e.g. id: "{err.get("input")}"'
+        return (
+            f"{where}: task id {err.get('input')!r} must be a string; quote it, e.g. id: "
+            f'"{err.get("input")}"'
+        )
     msg = str(err["msg"]).removeprefix("Value error, ")
     field_path = ".".join(str(p) for p in loc)
     return f"{where}: {field_path + ': ' if field_path else ''}{msg}; fix the value"
@@ -219,7 +225,8 @@ class _Loader:
         if not isinstance(raw, Mapping):
             self.error(
                 line,
-                f"{where} must be a mapping of keys to values, not {type(raw).__name__}; indent its keys under it",
+                f"{where} must be a mapping of keys to values, not {type(raw).__name__}; indent "
+                "its keys under it",
             )
             return None
         try:
@@ -239,13 +246,15 @@ class _Loader:
         if doc is None:
             self.error(
                 1,
-                "the roadmap is empty; add an 'orchestrator' section and phase_1, phase_2, ... keys",
+                "the roadmap is empty; "
+                "add an 'orchestrator' section and phase_1, phase_2, ... keys",
             )
             return None
         if not isinstance(doc, LineMap):
             self.error(
                 1,
-                "the roadmap must be a mapping with 'orchestrator' and phase_N keys at the top level",
+                "the roadmap must be a mapping "
+                "with 'orchestrator' and phase_N keys at the top level",
             )
             return None
 
@@ -308,7 +317,8 @@ class _Loader:
             if not GROUP_KEY.match(str(gkey)):
                 self.error(
                     gline,
-                    f"{key}: group key '{gkey}' must look like group_<letter> (group_a, group_b, ...); rename it",
+                    f"{key}: group key '{gkey}' must look like group_<letter> (group_a, group_b, "
+                    "...); rename it",
                 )
                 continue
             group = self._group(raw["groups"][gkey], f"{key}.{gkey}", str(gkey), gline, root)
@@ -363,7 +373,8 @@ class _Loader:
         if ttype is None:
             self.error(
                 line,
-                f"{where}: missing required key 'type'; add one of: {', '.join(sorted(self.task_models))}",
+                f"{where}: missing required key 'type'; add one of: "
+                f"{', '.join(sorted(self.task_models))}",
             )
             return None
         model = self.task_models.get(str(ttype))
@@ -372,7 +383,8 @@ class _Loader:
             hint = f"did you mean '{best}'? " if best else ""
             self.error(
                 _line(raw, "type", line),
-                f"{where}: unknown task type '{ttype}'; {hint}known types: {', '.join(sorted(self.task_models))}",
+                f"{where}: unknown task type '{ttype}'; {hint}known types: "
+                f"{', '.join(sorted(self.task_models))}",
             )
             return None
         task: TaskBase | None = self.validate(model, raw, where, line, raw)
@@ -429,7 +441,8 @@ class _Loader:
                     self.error(
                         group.line,
                         f"{phase.key}: duplicate group letter '{group.letter}' (also in "
-                        f"{seen_groups[group.key]}); group letters are unique across the roadmap, rename one",
+                        f"{seen_groups[group.key]}); group letters are unique across the roadmap, "
+                        "rename one",
                     )
                 seen_groups.setdefault(group.key, phase.key)
 

@@ -8,11 +8,13 @@ from ..errors import UnsafePathError
 
 
 def resolve_inside(root: Path, rel: str) -> Path:
-    """Resolve ``rel`` against ``root``; refuse absolute paths, ``..`` and symlinks that lead outside."""
+    """Resolve ``rel`` against ``root``; refuse absolute paths, ``..`` and
+    symlinks that lead outside."""
     if not rel or PurePosixPath(rel).is_absolute() or PureWindowsPath(rel).is_absolute():
         raise UnsafePathError(f"'{rel}' is not a relative path inside the project root")
     root = root.resolve()
-    # resolve() follows symlinks, including ones in parent folders, so a link out of the tree is caught.
+    # resolve() follows symlinks, including ones in parent folders, so a link
+    # out of the tree is caught.
     path = (root / rel).resolve()
     if path != root and root not in path.parents:
         raise UnsafePathError(f"'{rel}' resolves outside the project root ({path})")

@@ -24,12 +24,14 @@ def run_command(spec: CommandSpec, workspace: Workspace, timeout_minutes: float)
     done = run(command, shell=shell, cwd=cwd, env=spec.env, timeout=timeout_minutes * 60)
     if done.timed_out:
         raise CommandFailed(
-            f"timed out after {_minutes(timeout_minutes)}: {spec.display()}\n{done.tail()}".rstrip(),
+            f"timed out after {_minutes(timeout_minutes)}: {spec.display()}\n"
+            f"{done.tail()}".rstrip(),
             None,
         )
     if done.returncode != spec.expect_exit:
         raise CommandFailed(
-            f"`{spec.display()}` exited {done.returncode}, expected {spec.expect_exit}\n{done.tail()}".rstrip(),
+            f"`{spec.display()}` exited {done.returncode}, expected {spec.expect_exit}\n"
+            f"{done.tail()}".rstrip(),
             done.returncode,
         )
     return done.output

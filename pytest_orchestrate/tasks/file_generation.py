@@ -16,7 +16,8 @@ RESERVED = ("params", "task", "output")
 
 
 def template_context(task: FileGenerationTask, workspace: Workspace) -> dict[str, Any]:
-    """What a template sees: each param by name, plus ``params``, ``task``, ``output`` and ``project_name``."""
+    """What a template sees: each param by name, plus ``params``, ``task``,
+    ``output`` and ``project_name``."""
     clash = sorted(set(task.params) & set(RESERVED))
     if clash:
         names = ", ".join(map(repr, clash))
@@ -44,7 +45,8 @@ def generate_file(task: FileGenerationTask, workspace: Workspace, settings: Sett
             state = state_of(existing)
             if state == "edited":
                 return Result.kept(
-                    f"kept: {task.output} was edited by hand; not overwritten (delete it to generate it again)"
+                    f"kept: {task.output} was edited by hand; not overwritten (delete it to "
+                    "generate it again)"
                 )
             if state == "foreign":
                 return Result.kept(

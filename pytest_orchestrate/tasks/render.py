@@ -103,7 +103,8 @@ def _syntax_where(error: jinja2.TemplateSyntaxError, search: Sequence[Path]) -> 
 
 
 def render_template(name: str, context: Mapping[str, Any], search: Sequence[Path]) -> Rendered:
-    """Render template ``name`` with ``context``; every problem in the template raises ``TaskFailed``."""
+    """Render template ``name`` with ``context``; every problem in the template
+    raises ``TaskFailed``."""
     template = load_template(name, search)
     shown = _display(Path(template.filename), search) if template.filename else name
     try:
@@ -121,7 +122,8 @@ def render_template(name: str, context: Mapping[str, Any], search: Sequence[Path
         raise TaskFailed(f"template {where}: {e.message}; {hint}") from None
     except Exception as e:
         # Raised while running template code ({{ 1 / 0 }}, a sandbox refusal, a filter given the
-        # wrong type): the template's author has to fix it, so report the line. Anything else is our bug.
+        # wrong type): the template's author has to fix it, so report the line.
+        # Anything else is our bug.
         located = _template_line(e, search)
         if located is None:
             raise

@@ -33,7 +33,8 @@ def builtin_template_dir() -> Path:
 
 
 def template_dirs(roadmap_path: Path | None) -> list[Path]:
-    """Where templates are looked up, first match wins: beside the roadmap, one folder up, built-in."""
+    """Where templates are looked up, first match wins: beside the roadmap,
+    one folder up, built-in."""
     dirs: list[Path] = []
     if roadmap_path is not None:
         folder = roadmap_path.resolve().parent
