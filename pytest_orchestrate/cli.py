@@ -1,4 +1,4 @@
-"""``orchestrate plan|run|status|validate``: the spec's command line, as pytest invocations.
+"""``orchestrate plan|run|status|validate|ci-matrix``: the command line, as pytest invocations.
 
 Each subcommand only translates its options into pytest's and calls ``pytest.main``; there is no
 second implementation. Anything after the subcommand's own options goes to pytest unchanged
@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 
 import pytest
+
+from .session.summary import DEFAULT_WORKFLOW
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -32,17 +34,28 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``orchestrate`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="orchestrate",
-        description="Run an engineering roadmap through pytest. Options not listed here go to pytest.",
+        description="Run an engineering roadmap through pytest. "
+        "Options not listed here go to pytest.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     plan = sub.add_parser("plan", help="show the execution plan (pytest --collect-only)")
     _selection(plan)
     _common(plan)
     plan.add_argument("--json", metavar="PATH", help="also write the plan as JSON ('-' for stdout)")
+    plan.add_argument(
+        "--format",
+        choices=("json", "mermaid"),
+        help="write the plan in this format instead of listing it: JSON data, or a Mermaid "
+        "flowchart coloured by what the cache records",
+    )
+    plan.add_argument(
+        "--output", metavar="PATH", default="-", help="where --format writes ('-': stdout)"
+    )
     run = sub.add_parser(
         "run",
         help="run phases, groups or everything",
-        epilog="Any other option goes to pytest (-n 4, -x, --junitxml=FILE, -k EXPR, --redo, --confirm ID). "
+        epilog="Any other option goes to pytest "
+        "(-n 4, -x, --junitxml=FILE, -k EXPR, --redo, --confirm ID). "
         "-p is --phase here, as in the original CLI; load or block pytest plugins with "
         "PYTEST_ADDOPTS='-p no:NAME'.",
     )
@@ -59,6 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     _common(status)
     validate = sub.add_parser("validate", help="check the roadmap, its targets and sources")
     _common(validate)
+    matrix = sub.add_parser(
+        "ci-matrix",
+        help="write a GitHub Actions workflow: a job per phase, a matrix over independent groups",
+    )
+    _common(matrix)
+    matrix.add_argument(
+        "--output",
+        metavar="PATH",
+        default=DEFAULT_WORKFLOW,
+        help="the workflow file to write",
+    )
+    matrix.add_argument(
+        "--max-jobs", type=int, metavar="K", help="at most K jobs per phase, balanced by time"
+    )
     return parser
 
 
@@ -81,6 +108,10 @@ def pytest_args(argv: Sequence[str]) -> list[str]:
         args += ["--collect-only", "-p", "no:xdist"]
         if ns.json:
             args += ["--orchestrate-plan", ns.json]
+        if ns.format == "json":
+            args += ["-qq", f"--orchestrate-plan={ns.output}"]
+        elif ns.format == "mermaid":
+            args += ["-qq", f"--orchestrate-plan-mermaid={ns.output}"]
         if not ns.phase and not ns.group:
             args.append("--all")
     elif ns.command == "run":
@@ -99,6 +130,11 @@ def pytest_args(argv: Sequence[str]) -> list[str]:
         args.append("--orchestrate-status")
     elif ns.command == "validate":
         args += ["--collect-only", "-q", "--all", "--orchestrate-validate", "-p", "no:xdist"]
+    elif ns.command == "ci-matrix":
+        args += ["--collect-only", "-qq", "--all", "-p", "no:xdist"]
+        args.append(f"--orchestrate-ci-matrix={ns.output}")
+        if ns.max_jobs is not None:
+            args.append(f"--orchestrate-ci-max-jobs={ns.max_jobs}")
     return args + extra
 
 

@@ -29,6 +29,7 @@ from .session.config import (
 from .session.context import load_context, roadmap_display
 from .session.engine import Engine
 from .session.nodes import RoadmapFile
+from .session.summary import SHARE_PLUGIN, SharingPlugin
 from .tasks.builtin import register_builtin_types
 from .tasks.checks.kinds import CheckKinds, register_builtin_kinds
 from .tasks.registry import TaskTypes
@@ -63,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
     engine = Engine(config)
     config.stash[engine_key] = engine
     config.pluginmanager.register(engine, "orchestrate-engine")
+    config.pluginmanager.register(SharingPlugin(config), SHARE_PLUGIN)
     config.pluginmanager.register(coverage_history(config), COVERAGE_PLUGIN)
     if config.pluginmanager.hasplugin("xdist"):
         from .session.scheduling import XdistHooks  # imports xdist, so only when it is installed

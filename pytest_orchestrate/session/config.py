@@ -38,6 +38,8 @@ ACTIVATING = (
     "orchestrate_plan",
     "orchestrate_validate",
     "orchestrate_status",
+    "orchestrate_plan_mermaid",
+    "orchestrate_ci_matrix",
 )
 
 
@@ -139,6 +141,28 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="Write the plan (phases, groups, tasks, dependencies, order) as JSON to "
         "PATH ('-' for stdout)",
+    )
+    group.addoption(
+        "--orchestrate-plan-mermaid",
+        dest="orchestrate_plan_mermaid",
+        metavar="PATH",
+        help="Write the plan as a Mermaid flowchart, coloured by what the cache records, to "
+        "PATH ('-' for stdout)",
+    )
+    group.addoption(
+        "--orchestrate-ci-matrix",
+        dest="orchestrate_ci_matrix",
+        metavar="PATH",
+        help="Write a GitHub Actions workflow running the roadmap as one job per phase, "
+        "a matrix over its independent groups, to PATH ('-' for stdout)",
+    )
+    group.addoption(
+        "--orchestrate-ci-max-jobs",
+        dest="orchestrate_ci_max_jobs",
+        type=int,
+        metavar="K",
+        help="With --orchestrate-ci-matrix: at most K jobs per phase, balanced by learned "
+        "durations",
     )
     group.addoption(
         "--orchestrate-validate",
