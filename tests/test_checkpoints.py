@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -51,12 +54,13 @@ def run_coverage(
     return pytester.runpytest("--phase", "1", "--redo", f"--project-root={root}", "-rA", *args)
 
 
+@pytest.mark.parametrize("args", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_the_first_coverage_checkpoint_records_a_baseline_and_later_ones_show_the_change(
-    pytester: pytest.Pytester, roadmap
+    pytester: pytest.Pytester, roadmap, args: tuple[str, ...]
 ) -> None:
     roadmap(COVERAGE_ROADMAP)
     root = pytester.path
-    first = run_coverage(pytester, 62, root)
+    first = run_coverage(pytester, 62, root, *args)
     first.assert_outcomes(passed=1, failed=1)
     first.stdout.fnmatch_lines(
         [
@@ -66,7 +70,7 @@ def test_the_first_coverage_checkpoint_records_a_baseline_and_later_ones_show_th
         ]
     )
 
-    second = run_coverage(pytester, 110, root, "--junitxml=report.xml")
+    second = run_coverage(pytester, 110, root, "--junitxml=report.xml", *args)
     second.assert_outcomes(passed=2)
     second.stdout.fnmatch_lines(
         [
@@ -213,41 +217,118 @@ def test_a_plugin_adds_a_check_kind_through_the_hook(pytester: pytest.Pytester, 
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
+@dataclass(frozen=True)
+class ExampleRun:
+    """Phase 1 of the bundled roadmap, run once on a copy of the example (Jest costs ~20 s)."""
+
+    workdir: Path
+    project: Path
+    output: pytest.LineMatcher
+    junit: str
+
+
+def run_pytest(workdir: Path, *args: str) -> tuple[int, pytest.LineMatcher]:
+    """pytest in its own process, as a user runs it, in a folder of its own (not this repo's)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return done.returncode, pytest.LineMatcher((done.stdout + done.stderr).splitlines())
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory: pytest.TempPathFactory) -> ExampleRun:
     if not (EXAMPLE / "node_modules" / ".bin" / "jest").exists():
         pytest.skip("needs the example's node_modules (npm ci in examples/educonnect)")
-    copy = tmp_path / "educonnect"
-    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("node_modules", "coverage"))
-    os.symlink(EXAMPLE / "node_modules", copy / "node_modules")
-    return copy
+    base = tmp_path_factory.mktemp("example")
+    project = base / "educonnect"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("node_modules", "coverage"))
+    os.symlink(EXAMPLE / "node_modules", project / "node_modules")
+    workdir = base / "orchestrate"
+    (workdir / "config").mkdir(parents=True)
+    shutil.copy(BUNDLED, workdir / "config" / "phases.yaml")
+    shutil.copytree(BUNDLED.parent.parent / "templates", workdir / "templates")
+    (workdir / "pytest.ini").write_text("[pytest]\n")
+    code, output = run_pytest(
+        workdir, "--phase", "1", f"--project-root={project}", "-rA", "--junitxml=phase1.xml"
+    )
+    assert code == 0, "\n".join(output.lines[-40:])
+    return ExampleRun(workdir, project, output, (workdir / "phase1.xml").read_text())
 
 
-def test_phase_1_on_the_example_measures_node_and_python_and_a_rerun_shows_the_change(
-    pytester: pytest.Pytester, example: Path
+def test_phase_1_on_the_example_measures_the_starting_node_and_python_coverage(
+    example_run: ExampleRun,
 ) -> None:
-    pytester.makeini("[pytest]\n")
-    roadmap_path = pytester.path / "config" / "phases.yaml"
-    roadmap_path.parent.mkdir()
-    shutil.copy(BUNDLED, roadmap_path)
-    shutil.copytree(BUNDLED.parent.parent / "templates", pytester.path / "templates")
-    args = ("--phase", "1", f"--project-root={example}", "-rA", "-p", "no:randomly")
-    first = pytester.runpytest_subprocess(*args, timeout=600)
-    first.stdout.fnmatch_lines(
+    example_run.output.fnmatch_lines(
         [
-            "*coverage/coverage-summary.json (istanbul json-summary, * files): lines *",
-            "*baseline recorded: lines *",
-            "*coverage.json (coverage.py json, * files): lines *",
+            "*✓ Starting Node coverage: ran: npx jest*",
+            "*coverage/coverage-summary.json (istanbul json-summary, * files): lines *%*",
+            "*baseline recorded: lines *%*",
+            "*✓ Starting Python coverage: ran: python -m coverage run*",
+            "*coverage/python-coverage.json (coverage.py json, 12 files): lines *%*",
+            "*baseline recorded: lines *%*",
+            "*✓ Workflows are valid: 1 workflow valid; rules hold: no continue-on-error*",
+            "*orchestrate coverage*",
+            "*phase_1::checkpoint ?coverage/coverage-summary.json?: lines *; baseline recorded",
+            "*phase_1::checkpoint ?coverage/python-coverage.json?: lines *; baseline recorded",
         ]
     )
-    # A new test lifts Node coverage; the rerun's checkpoint reports the change.
-    (example / "tests" / "utils").mkdir(parents=True, exist_ok=True)
-    (example / "tests" / "utils" / "password.extra.test.ts").write_text(
+    # The example starts far below its 80% goal, in both languages.
+    for scope in ("coverage/coverage-summary.json", "coverage/python-coverage.json"):
+        line = next(x for x in example_run.output.lines if f"[{scope}]: lines " in x)
+        start = float(line.split("lines ")[1].split("%")[0])
+        assert 10 < start < 50, line
+
+
+def test_the_example_s_coverage_reaches_junit_with_its_scope(example_run: ExampleRun) -> None:
+    junit = example_run.junit
+    assert junit.count('<property name="coverage_scope"') == 2
+    assert '<property name="coverage_scope" value="coverage/python-coverage.json"' in junit
+    assert junit.count('<property name="coverage_lines" value="') == 2
+    assert "coverage_delta_lines" not in junit  # a first measurement has nothing to compare with
+
+
+def test_status_shows_the_example_s_latest_coverage(example_run: ExampleRun) -> None:
+    code, output = run_pytest(
+        example_run.workdir, "--orchestrate-status", f"--project-root={example_run.project}"
+    )
+    assert code in (0, 5), "\n".join(output.lines[-30:])  # 5: status runs no test
+    output.fnmatch_lines(
+        [
+            "phase_1 *passed*",
+            "coverage: *phase_1::checkpoint ?coverage/coverage-summary.json? 20*: lines *%*",
+            "coverage: *phase_1::checkpoint ?coverage/python-coverage.json? 20*: lines *%*",
+        ]
+    )
+
+
+def test_a_later_checkpoint_on_the_example_shows_the_change_since_the_baseline(
+    example_run: ExampleRun,
+) -> None:
+    # A new test lifts Node coverage (src/utils is measured once phase 1 has run).
+    (example_run.project / "tests" / "utils").mkdir(parents=True, exist_ok=True)
+    (example_run.project / "tests" / "utils" / "password.extra.test.ts").write_text(
         "import { ScryptHasher } from '../../src/utils/password';\n"
         "test('hash and verify', async () => {\n"
         "  const h = new ScryptHasher();\n"
         "  expect(await h.verify('pw', await h.hash('pw'))).toBe(true);\n"
         "});\n"
     )
-    second = pytester.runpytest_subprocess(*args, "--redo", timeout=600)
-    second.stdout.fnmatch_lines(["*lines *% -> *% (+*) since baseline *"])
+    code, output = run_pytest(
+        example_run.workdir, "--phase", "1", f"--project-root={example_run.project}", "--redo"
+    )
+    assert code == 0, "\n".join(output.lines[-40:])
+    output.fnmatch_lines(
+        [
+            "*phase_1::checkpoint ?coverage/coverage-summary.json?: lines *%; "
+            "lines *% -> *% (+*) since baseline 20*",
+            "*phase_1::checkpoint ?coverage/python-coverage.json?: lines *%; "
+            "lines *% -> *% (+0.00) since baseline 20*",
+        ]
+    )
+    node = next(x for x in output.lines if "[coverage/coverage-summary.json]: lines " in x)
+    gained = float(node.split("lines ")[2].split("(")[1].split(")")[0])
+    assert gained > 0, node
