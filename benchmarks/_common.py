@@ -12,7 +12,8 @@ from pathlib import Path
 def roadmap_yaml(
     tasks: int, *, phases: int = 6, groups_per_phase: int = 2, run: str = "true"
 ) -> str:
-    """A roadmap of ``tasks`` command tasks spread over phases and groups (alternating execution)."""
+    """A roadmap of ``tasks`` command tasks spread over phases and groups
+    (alternating execution)."""
     lines: list[str] = []
     per_group = max(1, tasks // (phases * groups_per_phase))
     n = 0
@@ -48,7 +49,8 @@ def _letters(i: int) -> str:
 
 
 def pytest_seconds(cwd: Path, *args: str, repeat: int = 3, warm_up: bool = True) -> float:
-    """Best wall-clock time of ``python -m pytest ARGS`` over ``repeat`` runs (exit code must be 0 or 5)."""
+    """Best wall-clock time of ``python -m pytest ARGS`` over ``repeat`` runs
+    (exit code must be 0 or 5)."""
     best = float("inf")
     # As users run it: bytecode (and pytest's rewritten plugin modules) cached, so importing the
     # plugin is not re-measured on both sides of every ratio.

@@ -120,7 +120,8 @@ def makefile(graph: Graph, durations: dict[str, float], log: Path) -> str:
 
 
 def list_schedule(graph: Graph, weights: dict[str, float]) -> float:
-    """Simulated makespan of list scheduling that knows every duration (a reference, not a bound)."""
+    """Simulated makespan of list scheduling that knows every duration (a
+    reference, not a bound)."""
     priority = graph.longest_path(weights)
     after = graph.dependents()
     waiting = {n: len(d) for n, d in graph.deps.items()}
@@ -210,7 +211,8 @@ class Figures:
 
 
 def measure(seed: int, repeat: int, serial: bool) -> Figures:
-    """Generate the roadmap for ``seed`` and time pytest -n 4, make -j4 and (if asked) pytest -n 0."""
+    """Generate the roadmap for ``seed`` and time pytest -n 4, make -j4 and
+    (if asked) pytest -n 0."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         log = root / "log"
@@ -269,7 +271,8 @@ def main() -> None:
     )
     print(f"lower bound max(critical path, work/{WORKERS})  : {bound:6.2f} s")
     print(
-        f"list scheduling knowing durations (sim.)  : {f.clairvoyant:6.2f} s   {f.clairvoyant / bound:5.2f}x bound"
+        f"list scheduling knowing durations (sim.)  : {f.clairvoyant:6.2f} s   "
+        f"{f.clairvoyant / bound:5.2f}x bound"
     )
     for label, (span, wall), goal in (
         (f"pytest -n {WORKERS} ", f.n4, "   (goal: <= 1.10x)"),
@@ -277,10 +280,12 @@ def main() -> None:
         ("pytest -n 0 ", f.n0, ""),
     ):
         print(
-            f"{label}  makespan {span:6.2f} s  (wall {wall:6.2f} s)   {span / bound:5.2f}x bound{goal}"
+            f"{label}  makespan {span:6.2f} s  (wall {wall:6.2f} s)   "
+            f"{span / bound:5.2f}x bound{goal}"
         )
     print(
-        f"pytest -n {WORKERS} / make -j{WORKERS} (makespan)        : {f.n4[0] / f.make4[0]:6.2f}x   (goal: <= 1.00x)"
+        f"pytest -n {WORKERS} / make -j{WORKERS} (makespan)        : "
+        f"{f.n4[0] / f.make4[0]:6.2f}x   (goal: <= 1.00x)"
     )
     if args.seeds:
         rows = [measure(SEED + i, args.repeat, serial=False) for i in range(1, args.seeds + 1)]
