@@ -32,12 +32,14 @@ NODE_STATES: tuple[NodeState, ...] = (
     "manual",
     "not_started",
 )
-# Fill and stroke per state: green, blue, red, amber, purple, grey (readable in light and dark).
+# Fill and stroke per state: green, blue, red, orange, purple, grey (readable in light and dark).
+# Phases and groups are drawn plain, so that no box reads as a state.
+BOX_STYLE = {"phase": "fill:#f8f9fa,stroke:#adb5bd", "group": "fill:#ffffff,stroke:#ced4da"}
 STYLES: dict[NodeState, str] = {
     "done": "fill:#d3f9d8,stroke:#2b8a3e,color:#000",
     "changed": "fill:#d0ebff,stroke:#1971c2,color:#000",
     "failed": "fill:#ffe3e3,stroke:#c92a2a,color:#000",
-    "blocked": "fill:#fff3bf,stroke:#e67700,color:#000",
+    "blocked": "fill:#ffd8a8,stroke:#e8590c,color:#000",
     "manual": "fill:#f3d9fa,stroke:#9c36b5,color:#000",
     "not_started": "fill:#f1f3f5,stroke:#868e96,color:#000",
 }
@@ -59,6 +61,9 @@ def flowchart(roadmap: Roadmap, graph: Graph, states: Mapping[str, NodeState] | 
     for phase in roadmap.phases:
         lines += _phase_block(phase, ids)
     lines += [f"  {a} --> {b}" for a, b in _edges(roadmap, graph, ids)]
+    for phase in roadmap.phases:
+        lines.append(f"  style {ids[phase.key]} {BOX_STYLE['phase']}")
+        lines += [f"  style {ids[g.key]} {BOX_STYLE['group']}" for g in phase.groups]
     if states is not None:
         lines += [f"  classDef {state} {STYLES[state]}" for state in NODE_STATES]
         for state in NODE_STATES:
