@@ -1132,9 +1132,11 @@ class _Analyser:
                 self.variable(node)
             elif kind in ("required_parameter", "optional_parameter", "assignment_pattern"):
                 self.env_param(node)
-            stack.extend(
-                (child, child_depth, child_top, child_fkey) for child in reversed(node.children)
-            )
+            # Punctuation and keywords carry nothing; only a subtree with an error can hide a
+            # MISSING token among them.
+            children = node.children if node.has_error else node.named_children
+            for child in reversed(children):
+                stack.append((child, child_depth, child_top, child_fkey))
 
     def function_name(self, node: Node) -> str:
         name = node.child_by_field_name("name")

@@ -26,7 +26,6 @@ from ...roadmap.model import Settings, TestGenerationTask
 from ..generated import same_content, stamp, state_of
 from ..process import run
 from ..registry import Result
-from ..render import render_template
 from ..templates import template_dirs
 from ..workspace import Workspace
 from .conventions import (
@@ -41,10 +40,13 @@ from .conventions import (
 from .jest import failure_summary, jest_binary, run_jest
 from .kinds import detect_kind
 from .model import GeneratedTest
+from .rendering import render
 from .shape import Unit, build_context
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 PYTHON_GENERATOR = "pytest_orchestrate.tasks.test_generation.python"
+# Files that usually mount the routers; read for the paths routes answer under, never imported.
+APP_ENTRIES = ("src/app.ts", "src/app.js", "app.ts", "app.js", "src/server.ts", "src/index.ts")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def plan_scripts(
     jest = read_jest_settings(root)
     convention = detect_convention(root, jest)
     setup_mocked = _setup_mocks(workspace, jest)
+    mounts = _mount_prefixes(workspace)
     plans: list[Planned] = []
     counts = _split(task.estimated_tests, len(sources))
     for source, count in zip(sources, counts):
@@ -109,13 +112,13 @@ def plan_scripts(
             task={"id": task.id, "name": task.name},
             todo_count=count,
             setup_mocked=setup_mocked,
-            mount_prefix=_mount_prefix(workspace, source, task.params),
+            mount_prefix=str(task.params.get("mount") or mounts.get(posixpath.splitext(source)[0], "")),
             has_graphql=(root / "node_modules" / "graphql").is_dir(),
             has_supertest=(root / "node_modules" / "supertest").is_dir(),
         )
         template = task.template or f"testgen/{'service' if kind == 'unit' else kind}.test.j2"
-        rendered = render_template(template, context, template_dirs(workspace.roadmap_path))
-        text = stamp(rendered.text, path=output, task_id=task.id, source=source)
+        rendered = render(template, context, template_dirs(workspace.roadmap_path))
+        text = stamp(rendered, path=output, task_id=task.id, source=source)
         plans.append(
             Planned(
                 output,
@@ -202,19 +205,17 @@ def _setup_mocks(workspace: Workspace, jest: JestSettings) -> frozenset[str]:
     return frozenset(mocked)
 
 
-def _mount_prefix(workspace: Workspace, source: str, params: Mapping[str, Any]) -> str:
-    """Where an app mounts this router (`app.use('/api/users', router)`), for readable test names."""
-    if isinstance(params.get("mount"), str):
-        return str(params["mount"])
-    for entry in ("src/app.ts", "src/app.js", "app.ts", "app.js", "src/server.ts", "src/index.ts"):
-        if entry == source or not workspace.exists(entry):
+def _mount_prefixes(workspace: Workspace) -> dict[str, str]:
+    """Where the app mounts each router module (`app.use('/api/users', router)`), for test names."""
+    prefixes: dict[str, str] = {}
+    for entry in APP_ENTRIES:
+        if not workspace.exists(entry):
             continue
         info = analyse_source(workspace.read_text(entry), entry)
-        module = posixpath.splitext(source)[0]
         for mount in info.mounts:
-            if mount.source and mount.prefix and resolve_import(entry, mount.source) == module:
-                return mount.prefix
-    return ""
+            if mount.source and mount.source.startswith(".") and mount.prefix:
+                prefixes.setdefault(resolve_import(entry, mount.source), mount.prefix)
+    return prefixes
 
 
 def _split(total: int | None, parts: int) -> list[int | None]:
