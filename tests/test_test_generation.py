@@ -158,6 +158,23 @@ def test_generated_js_test_passes_and_a_rerun_is_ok(pytester: pytest.Pytester, c
 
 
 @needs_node
+def test_routes_are_read_from_the_router_stack_and_called_through_supertest_when_mockable(
+    pytester: pytest.Pytester, calc: Path
+) -> None:
+    write_roadmap(calc, source="src/routes/items.routes.js")
+    result = run(pytester)
+    result.assert_outcomes(passed=1)
+    text = (calc / "tests/routes/items.routes.test.js").read_text()
+    # Every handler is a property of a mocked import, so each answers through a stand-in handler.
+    assert ("jest.mock('../../src/controllers/items.controller', () => ({ list: jest.fn((_req, res) => "
+            "res.status(200).end()),") in text
+    assert "it('registers DELETE /items/:id', () => {" in text
+    assert "expect(registered()).toContain('GET /items/:id');" in text
+    assert "const response = await request(app).delete('/items/1');" in text
+    assert "expect(response.status).not.toBe(404);" in text
+
+
+@needs_node
 def test_a_hand_edited_test_is_kept_and_a_changed_source_regenerates_only_unedited_files(
     pytester: pytest.Pytester, calc: Path
 ) -> None:

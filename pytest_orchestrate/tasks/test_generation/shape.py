@@ -280,7 +280,7 @@ def route_context(
             exported[export.local] = export
     router = next((name for name in by_router if name in exported), None)
     if router is None:
-        return {"key": None, "entries": [], "supertest": False, "mounts": []}
+        return {"key": None, "access": None, "entries": [], "supertest": False, "mounts": []}
     chosen = by_router[router]
     entries = [
         {
@@ -298,6 +298,7 @@ def route_context(
     ]
     return {
         "key": js_string(exported[router].name),
+        "access": _access(exported[router]),
         "entries": entries,
         "supertest": has_supertest and all(r.mockable for r in chosen),
         "mounts": mounts,
