@@ -91,6 +91,12 @@ class Workspace:
         self.changes.append(change)
         return change
 
+    def remove(self, rel: str) -> None:
+        """Delete the file ``rel``: how a task undoes a file it created before failing."""
+        path = self.path(rel)
+        if not self.dry_run and path.is_file():
+            path.unlink()
+
 
 def unified_diff(rel: str, old: str, new: str) -> str:
     """A ``git diff``-style unified diff of one file."""
