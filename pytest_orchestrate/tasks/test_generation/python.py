@@ -37,10 +37,12 @@ from .python_layout import Layout, locate
 from .python_select import select_greedy
 
 Style = Literal["shape", "characterize"]
+# The roadmap's ``mode: characterization`` and the generator's ``characterize`` name one style.
+STYLES: dict[str, Style] = {"shape": "shape", "characterize": "characterize", "characterization": "characterize"}
 
 DEFAULT_BUDGET_SECONDS = 30.0
-DEFAULT_MAX_CALLS = 400
-DEFAULT_CALL_TIMEOUT = 2.0
+DEFAULT_MAX_CALLS = 1000
+DEFAULT_CALL_TIMEOUT = 5.0
 VERIFY_RUNS = 3
 # Folders a scratch copy of a service leaves out: big, and never imported by the unit.
 SCRATCH_IGNORE = shutil.ignore_patterns(
@@ -69,8 +71,9 @@ def generate_python(
     params: Mapping[str, Any],
 ) -> GeneratedTest:
     """One pytest module for ``sources`` (normally one source), in the given style."""
-    if style not in ("shape", "characterize"):
+    if style not in STYLES:
         raise TaskFailed(f"unknown test style {style!r}; use 'shape' or 'characterize'")
+    style = STYLES[style]
     if not sources:
         raise TaskFailed(
             "a Python test_generation task needs a source; add 'source: path/to/module.py'"
@@ -334,7 +337,7 @@ def targets_of(info: ModuleInfo) -> list[dict[str, Any]]:
 
 def package_pools(root: Path, unit: Unit) -> tuple[list[str], list[int | float], list[str]]:
     """The unit's literals first, then its sibling modules' (a value often crosses modules)."""
-    strings, numbers, keys = list(unit.info.strings), list(unit.info.numbers), []
+    strings, numbers, keys = [], list(unit.info.numbers), []
     source = root / unit.layout.source
     for sibling in sorted(source.parent.glob("*.py")):
         if sibling == source:
@@ -408,7 +411,8 @@ def probe_unit(
         "budget_seconds": budget,
         "max_calls": max_calls,
         "call_timeout": DEFAULT_CALL_TIMEOUT,
-        "strings": strings,
+        "strings": list(unit.info.strings),
+        "more_strings": strings,
         "numbers": numbers,
         "keys": list(unit.info.keys),
         "more_keys": keys,
@@ -426,6 +430,13 @@ def probe_unit(
     matrix = {i: _covered(s) for i, s in enumerate(scenarios)}
     picked = sorted(select_greedy(matrix, already=_covered(explored["imports"])))
     kept = [scenarios[i] for i in picked]
+    reached = set(explored["imports"]["lines"]).union(*(s["lines"] for s in kept))
+    statements = explored["statements"]
+    notes.append(
+        f"{unit.layout.source}: kept {len(kept)} of {len(scenarios)} probe calls "
+        f"(search {explored['stopped_by']}); they reach {len(reached & set(statements))} "
+        f"of {len(statements)} statements"
+    )
     replayed = run_probe(
         scratch,
         unit,

@@ -30,22 +30,31 @@ import os
 import random
 import re
 import signal
+import sqlite3
 import sys
 import time
 import types
 import typing
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
+# Coverage growth is checked every CHECK_EVERY scenarios; PATIENCE (plus PATIENCE_PER_SLOT per
+# slot of the schedule) scenarios without growth end the search.
+CHECK_EVERY = 50
+PATIENCE = 300
+PATIENCE_PER_SLOT = 20
+LINES_PER_SLOT = 5
 # How deep plain() descends and draw() nests before giving up on a branch.
 MAX_DEPTH = 6
 DRAW_DEPTH = 3
 # An assertion longer than this is reduced to a type check: nobody reads a 5 kB literal.
 MAX_LITERAL = 1500
 # Values every string parameter may get besides the unit's own literals.
-GENERIC_STRINGS = ("", "u1", "u2", "a b", "2024-01-01T00:00:00Z", "2024-01-02T09:30:00+00:00")
+GENERIC_STRINGS = ("", "u1", "u2", "a b", "[]", "2024-01-01T00:00:00Z", "2024-01-02T09:30:00+00:00")
+WORD = re.compile(r"^[A-Za-z_][\w-]*$")
 GENERIC_NUMBERS = (0, 1, -1, 2, 0.5)
 TIMESTAMPS = ("2024-01-01T09:30:00Z", "2024-01-02T09:30:00+00:00", "not-a-date")
 IDENTIFIERS = ("u1", "u2")
@@ -240,13 +249,19 @@ class Synthesizer:
         *,
         strings: Sequence[str] = (),
         numbers: Sequence[float] = (),
+        more_strings: Sequence[str] = (),
         keys: Sequence[str] = (),
         more_keys: Sequence[str] = (),
         errors: Sequence[type] = (),
     ) -> None:
         self.rng = rng
         self.names = names
-        self.strings = list(dict.fromkeys([*strings, *GENERIC_STRINGS]))
+        self.strings = list(dict.fromkeys([*strings, *more_strings, *GENERIC_STRINGS]))
+        # The unit's own word-like literals ("email", "push") come up most: a branch such as
+        # ``channels.get(name)`` is reached only when two arguments share a value.
+        self.words = [w for w in dict.fromkeys(strings) if WORD.match(w)]
+        self.own = list(dict.fromkeys(strings))
+        self.near_words = [w for w in dict.fromkeys(more_strings) if WORD.match(w)]
         ints = [int(n) for n in numbers if float(n).is_integer()]
         near = [n + d for n in ints for d in (-1, 1)]
         self.ints = list(dict.fromkeys([*ints, *GENERIC_NUMBERS[:4], *near]))
@@ -303,6 +318,13 @@ class Synthesizer:
 
     # Helpers -----------------------------------------------------------------------------
     def string(self) -> str:
+        roll = self.rng.random()
+        if self.words and roll < 0.5:
+            return repr(self.rng.choice(self.words))
+        if self.own and roll < 0.65:
+            return repr(self.rng.choice(self.own))
+        if self.near_words and roll < 0.85:
+            return repr(self.rng.choice(self.near_words))
         return repr(self.rng.choice(self.strings))
 
     def sequence_of(self, item: Callable[[], str], shape: str) -> str:
@@ -643,6 +665,7 @@ class Target:
     name: str
     kind: str  # function | class | method | property | classmethod | staticmethod
     is_async: bool = False
+    lines: int = 1
 
 
 def find_targets(module: types.ModuleType, wanted: Sequence[Mapping[str, Any]]) -> list[Target]:
@@ -653,7 +676,7 @@ def find_targets(module: types.ModuleType, wanted: Sequence[Mapping[str, Any]]) 
         owner = getattr(module, owner_name, None) if owner_name else None
         holder = owner if owner_name else module
         obj = inspect.getattr_static(holder, name, None) if holder is not None else None
-        if obj is None:
+        if obj is None or not _worth_calling(obj) or not _worth_calling(owner):
             continue
         fn = getattr(obj, "fget", None) or getattr(obj, "__func__", None) or obj
         label = f"{owner_name}.{name}" if owner_name else name
@@ -664,9 +687,27 @@ def find_targets(module: types.ModuleType, wanted: Sequence[Mapping[str, Any]]) 
                 name,
                 kind,
                 inspect.iscoroutinefunction(inspect.unwrap(fn)) if callable(fn) else False,
+                _source_lines(fn),
             )
         )
     return targets
+
+
+def _source_lines(obj: Any) -> int:
+    """How long ``obj``'s source is (a class: its ``__init__``); 1 when there is none."""
+    if isinstance(obj, type):
+        obj = vars(obj).get("__init__", None)
+    try:
+        return len(inspect.getsourcelines(inspect.unwrap(obj))[0]) if obj is not None else 1
+    except (OSError, TypeError):
+        return 1
+
+
+def _worth_calling(obj: Any) -> bool:
+    """Protocols and exception classes are declarations: calling them pins nothing of the unit."""
+    if isinstance(obj, type):
+        return not getattr(obj, "_is_protocol", False) and not issubclass(obj, BaseException)
+    return True
 
 
 class Explorer:
@@ -769,6 +810,7 @@ def explore(request: Mapping[str, Any]) -> dict[str, Any]:
         rng,
         names,
         strings=request["strings"],
+        more_strings=request["more_strings"],
         numbers=request["numbers"],
         keys=request["keys"],
         more_keys=request["more_keys"],
@@ -776,50 +818,140 @@ def explore(request: Mapping[str, Any]) -> dict[str, Any]:
     )
     targets = find_targets(module, request["targets"])
     explorer = Explorer(module, synth, names)
-    deadline = time.monotonic() + float(request["budget_seconds"])
-    results: list[dict[str, Any]] = []
-    attempts = 0
-    while targets and len(results) < int(request["max_calls"]) and time.monotonic() < deadline:
-        target = targets[attempts % len(targets)]
-        attempts += 1
-        if attempts > 4 * int(request["max_calls"]):
-            break
-        try:
-            scenario = explorer.scenario(target)
-        except Unreferenceable as error:
-            notes.append(f"{target.label}: cannot name {error} in a test; skipped")
-            targets.remove(target)
-            continue
-        context = f"s{len(results)}"
-        cov.switch_context(context)
-        observation = observe(scenario, names.namespace(), float(request["call_timeout"]))
-        cov.switch_context("between")
-        if observation is None:
-            continue
-        results.append(
-            {"context": context, "scenario": scenario.as_json(), "observation": observation}
-        )
+    results, attempts, stop = run_search(cov, explorer, names, targets, request, notes)
     cov.stop()
-    data = cov.get_data()
-    measured = next((f for f in data.measured_files() if os.path.samefile(f, source)), None)
-    for entry in results + [{"context": "import"}]:
-        data.set_query_contexts([re.escape(entry["context"]) + "$"])
-        entry["lines"] = sorted(data.lines(measured) or []) if measured else []
-        entry["arcs"] = sorted(data.arcs(measured) or []) if measured else []
-    imports = {"context": "import", "lines": (results and []) or [], "arcs": []}
-    data.set_query_contexts(["^import$"])
-    imports["lines"] = sorted(data.lines(measured) or []) if measured else []
-    imports["arcs"] = sorted(data.arcs(measured) or []) if measured else []
-    statements = cov.analysis2(source)[1] if measured else []
+    arcs = arcs_by_context(cov.get_data(), source)
+    for entry in results:
+        entry["arcs"] = sorted(arcs.get(entry["context"], ()))
+        entry["lines"] = lines_of(entry["arcs"])
+    imports = {"arcs": sorted(arcs.get("import", ())), "lines": lines_of(arcs.get("import", ()))}
     return {
         "import_error": None,
         "scenarios": results,
         "imports": imports,
         "notes": notes,
         "names": names.bound,
-        "statements": sorted(statements),
+        "statements": sorted(cov.analysis2(source)[1]),
         "attempts": attempts,
+        "stopped_by": stop,
     }
+
+
+def run_search(
+    cov: Any,
+    explorer: Explorer,
+    names: Names,
+    targets: list[Target],
+    request: Mapping[str, Any],
+    notes: list[str],
+) -> tuple[list[dict[str, Any]], int, str]:
+    """Scenarios round robin over the targets until coverage stops growing, or a limit is hit.
+
+    Growth is checked every ``CHECK_EVERY`` scenarios; ``PATIENCE`` scenarios without a new arc
+    end the search. That count, not the clock, is what normally stops it, so the same seed gives
+    the same scenarios on a slow machine too.
+    """
+    deadline = time.monotonic() + float(request["budget_seconds"])
+    max_calls = int(request["max_calls"])
+    results: list[dict[str, Any]] = []
+    attempts, best, last_growth = 0, -1, 0
+    schedule = weighted_schedule(targets)
+    while schedule:
+        if len(results) >= max_calls or attempts >= 4 * max_calls:
+            return results, attempts, "max_calls"
+        if time.monotonic() > deadline:
+            notes.append("stopped by the time budget: a rerun may keep other cases")
+            return results, attempts, "budget"
+        if attempts % CHECK_EVERY == 0:
+            total = len(all_arcs(cov, request["source"]))
+            if total > best:
+                best, last_growth = total, attempts
+            elif attempts - last_growth >= PATIENCE + PATIENCE_PER_SLOT * len(schedule):
+                return results, attempts, "saturated"
+        target = schedule[attempts % len(schedule)]
+        attempts += 1
+        try:
+            scenario = explorer.scenario(target)
+        except Unreferenceable as error:
+            notes.append(f"{target.label}: cannot name {error} in a test; skipped")
+            schedule = [t for t in schedule if t is not target]
+            continue
+        context = f"a{attempts}"
+        cov.switch_context(context)
+        observation = observe(scenario, names.namespace(), float(request["call_timeout"]))
+        cov.switch_context("between")
+        if observation is not None:
+            results.append(
+                {"context": context, "scenario": scenario.as_json(), "observation": observation}
+            )
+    return results, attempts, "no targets"
+
+
+def weighted_schedule(targets: Sequence[Target]) -> list[Target]:
+    """Targets repeated by size (one slot per ``LINES_PER_SLOT`` source lines), interleaved.
+
+    A 20-line method with four branches needs more tries than a dataclass constructor, and the
+    order stays a pure function of the source, so the search stays deterministic.
+    """
+    slots = {id(t): max(1, math.ceil(t.lines / LINES_PER_SLOT)) for t in targets}
+    schedule: list[Target] = []
+    for round_ in range(max(slots.values(), default=0)):
+        schedule += [t for t in targets if slots[id(t)] > round_]
+    return schedule
+
+
+def all_arcs(cov: Any, source: str) -> set[tuple[int, int]]:
+    """Every arc measured so far in ``source``, all contexts together."""
+    data = cov.get_data()
+    data.set_query_contexts(None)
+    for measured in data.measured_files():
+        if os.path.samefile(measured, source):
+            return set(data.arcs(measured) or ())
+    return set()
+
+
+def arcs_by_context(data: Any, source: str) -> dict[str, set[tuple[int, int]]]:
+    """Arcs of ``source`` per dynamic context, in one pass over coverage.py's SQLite data.
+
+    ``dumps()`` is public and gives the database as SQL; asking ``arcs()`` per context instead
+    costs about 3 ms a context. If the schema ever differs, fall back to asking per context.
+    """
+    measured = next((f for f in data.measured_files() if os.path.samefile(f, source)), None)
+    if measured is None:
+        return {}
+    try:
+        return _arcs_from_dump(data.dumps(), measured)
+    except (sqlite3.Error, zlib.error, ValueError):
+        out: dict[str, set[tuple[int, int]]] = {}
+        for context in data.measured_contexts():
+            data.set_query_contexts(["^" + re.escape(context) + "$"])
+            out[context] = set(data.arcs(measured) or ())
+        return out
+
+
+def _arcs_from_dump(blob: bytes, measured: str) -> dict[str, set[tuple[int, int]]]:
+    if not blob.startswith(b"z"):
+        raise ValueError("unknown coverage dump format")
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.executescript(zlib.decompress(blob[1:]).decode("utf-8"))
+        rows = connection.execute(
+            "select context.context, arc.fromno, arc.tono from arc"
+            " join context on arc.context_id = context.id"
+            " join file on arc.file_id = file.id where file.path = ?",
+            (measured,),
+        ).fetchall()
+    finally:
+        connection.close()
+    out: dict[str, set[tuple[int, int]]] = {}
+    for context, start, end in rows:
+        out.setdefault(context, set()).add((start, end))
+    return out
+
+
+def lines_of(arcs: Iterable[tuple[int, int]]) -> list[int]:
+    """The lines an arc set touches (coverage.py's own rule: positive ends of arcs)."""
+    return sorted({n for arc in arcs for n in arc if n > 0})
 
 
 def replay(request: Mapping[str, Any]) -> dict[str, Any]:

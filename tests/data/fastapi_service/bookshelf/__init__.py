@@ -1,0 +1,1 @@
+"""Bookshelf: a small lending-library API."""
