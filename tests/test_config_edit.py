@@ -32,7 +32,8 @@ def edit_task(target: str, action: str, params: str = "{}") -> str:
         group_a:
           name: A
           tasks:
-            - {{id: "1.1", name: edit, type: config_edit, target: "{target}", action: {action}, params: {params}}}
+            - {{id: "1.1", name: edit, type: config_edit, target: "{target}", action: {action},
+               params: {params}}}
     """
 
 
@@ -89,7 +90,8 @@ def test_workflow_action_on_a_json_file(pytester: pytest.Pytester, roadmap) -> N
     run_failing(
         pytester,
         {"package.json": '{"name": "x"}\n'},
-        "package.json: action make_trivy_blocking needs a YAML file such as .github/workflows/ci.yml",
+        "package.json: action make_trivy_blocking needs a YAML file such as "
+        ".github/workflows/ci.yml",
     )
 
 

@@ -21,17 +21,22 @@ pytestmark = pytest.mark.skipif(
 
 
 def example_copy(dest: Path) -> Path:
-    """A copy of the example with its installed node_modules linked in, so Jest and tsc run at once."""
+    """A copy of the example with its installed node_modules linked in, so
+    Jest and tsc run at once."""
     shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("node_modules", "coverage"))
     (dest / "node_modules").symlink_to(EXAMPLE / "node_modules")
     return dest
+
+
+# Not what the roadmap edits: installed packages, caches, the checkpoints' coverage output.
+NOT_SOURCES = {"node_modules", ".pytest_cache", "__pycache__", "coverage"}
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and "node_modules" not in p.parts and ".pytest_cache" not in p.parts
+        if p.is_file() and not NOT_SOURCES.intersection(p.parts)
     }
 
 
@@ -45,7 +50,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def orchestrate(pytester: pytest.Pytester, project: Path, *args: str) -> pytest.RunResult:
-    """Run the bundled roadmap against ``project`` (a fresh rootdir per test, so no shared cache)."""
+    """Run the bundled roadmap against ``project`` (a fresh rootdir per
+    test, so no shared cache)."""
     roadmap = pytester.path / "config" / "phases.yaml"
     if not roadmap.exists():
         roadmap.parent.mkdir()
@@ -170,7 +176,8 @@ def test_dry_run_of_the_whole_roadmap_writes_nothing(
 
 
 def test_the_readme_main_command(tmp_path: Path) -> None:
-    """examples/apply-roadmap.sh: a fresh copy, npm ci, phases 1 and 4, then the example's own Jest."""
+    """examples/apply-roadmap.sh: a fresh copy, npm ci, phases 1 and 4, then
+    the example's own Jest."""
     env = {**os.environ, "ORCHESTRATE_DEMO_TARGET": str(tmp_path / "educonnect")}
     done = subprocess.run(
         [str(ROOT / "examples" / "apply-roadmap.sh")],

@@ -158,7 +158,8 @@ def test_explicit_folders_and_extensions(project: Path) -> None:
     )
     assert (
         edited
-        == "export default {\n  collectCoverageFrom: ['src/services/**/*.ts', 'lib/new/**/*.ts'],\n};\n"
+        == "export default {\n  collectCoverageFrom: ['src/services/**/*.ts', 'lib/new/**/*.ts'],\n"
+        "};\n"
     )
 
 
@@ -343,7 +344,10 @@ def test_invalid_javascript_reports_the_line(project: Path) -> None:
 
 
 def test_invalid_typescript_reports_the_line(project: Path) -> None:
-    text = "const config: Config = {\n  preset: 'ts-jest'\n  testEnvironment: 'node',\n};\nexport default config;\n"
+    text = (
+        "const config: Config = {\n  preset: 'ts-jest'\n  testEnvironment: 'node',\n};\n"
+        "export default config;\n"
+    )
     with pytest.raises(EditError, match=r"^jest\.config\.ts:\d: not valid TypeScript"):
         edit_jest_config(
             text, "add_directory_thresholds", {}, filename="jest.config.ts", project_root=project
@@ -476,7 +480,8 @@ def test_node_check_resolves_relative_requires_and_imports(tmp_path: Path) -> No
 @needs_node
 def test_node_check_tolerates_dependencies_that_are_not_installed(tmp_path: Path) -> None:
     check_jest_config(
-        "const { defaults } = require('ts-jest/presets');\nmodule.exports = { transform: defaults.transform };\n",
+        "const { defaults } = require('ts-jest/presets');\n"
+        "module.exports = { transform: defaults.transform };\n",
         filename="jest.config.js",
         project_root=tmp_path,
     )
@@ -526,13 +531,17 @@ def test_edits_are_pure(project: Path) -> None:
 
 
 def test_comments_after_an_item_without_comma_stay_with_it(project: Path) -> None:
-    text = "module.exports = {\n  coverageThreshold: {\n    global: { lines: 1 } // agreed in review\n  }\n}\n"
+    text = (
+        "module.exports = {\n  coverageThreshold: {\n    global: { lines: 1 } // agreed in review\n"
+        "  }\n}\n"
+    )
     params = {"thresholds": {"src/a": 50}}
     edited = edit_jest_config(
         text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project
     )
     assert edited == (
-        "module.exports = {\n  coverageThreshold: {\n    global: { lines: 1 }, // agreed in review\n"
+        "module.exports = {\n  coverageThreshold: {\n"
+        "    global: { lines: 1 }, // agreed in review\n"
         "    './src/a/': { branches: 50, functions: 50, lines: 50, statements: 50 }\n  }\n}\n"
     )
 
@@ -558,8 +567,8 @@ def test_brace_padding_follows_the_file(project: Path) -> None:
         text, "add_directory_thresholds", params, filename="jest.config.js", project_root=project
     )
     assert (
-        edited
-        == "module.exports = {\n  coverageThreshold: {global: {lines: 1}, './src/a/': {lines: 5}},\n};\n"
+        edited == "module.exports = {\n"
+        "  coverageThreshold: {global: {lines: 1}, './src/a/': {lines: 5}},\n};\n"
     )
 
 
@@ -572,7 +581,8 @@ def test_brace_padding_follows_the_file(project: Path) -> None:
         ("jest.config.js", "module.exports = ({\n  preset: 'ts-jest',\n});\n"),
         (
             "jest.config.mts",
-            "const base = {\n  preset: 'ts-jest',\n};\nconst config = base;\nexport default config;\n",
+            "const base = {\n  preset: 'ts-jest',\n};\nconst config = base;\n"
+            "export default config;\n",
         ),
     ],
 )

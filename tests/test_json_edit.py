@@ -59,7 +59,8 @@ def test_missing_objects_are_created_expanded_like_npm() -> None:
     assert set_(PACKAGE, "jest.coverageThreshold.global.lines", 80) == PACKAGE.replace(
         '    "jest": "^29.7.0"\n  }\n',
         '    "jest": "^29.7.0"\n  },\n'
-        '  "jest": {\n    "coverageThreshold": {\n      "global": {\n        "lines": 80\n      }\n    }\n  }\n',
+        '  "jest": {\n    "coverageThreshold": {\n      "global": {\n        "lines": 80\n      }\n'
+        "    }\n  }\n",
     )
 
 
@@ -112,7 +113,8 @@ def test_key_order_and_unrelated_bytes_are_untouched() -> None:
 def test_a_list_path_reaches_keys_with_dots() -> None:
     text = '{\n  "jest": {\n    "coverageThreshold": {}\n  }\n}\n'
     assert set_(text, ["jest", "coverageThreshold", "./src/services/", "lines"], 90) == (
-        '{\n  "jest": {\n    "coverageThreshold": {\n      "./src/services/": {\n        "lines": 90\n'
+        '{\n  "jest": {\n    "coverageThreshold": {\n      "./src/services/": {\n'
+        '        "lines": 90\n'
         "      }\n    }\n  }\n}\n"
     )
 

@@ -35,7 +35,8 @@ def test_without_a_terminal_the_run_does_not_hang(pytester: pytest.Pytester, roa
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(
         [
-            "MANUAL * config/phases.yaml:8: manual: waiting for confirmation; run with --confirm 4.3",
+            "MANUAL * config/phases.yaml:8: manual: waiting for confirmation; "
+            "run with --confirm 4.3",
             "* config/phases.yaml:13: blocked: 4.3 waiting for confirmation",
         ]
     )
@@ -56,7 +57,8 @@ def test_confirm_records_the_confirmation_once(pytester: pytest.Pytester, roadma
 
 
 def _run_in_pty(args: list[str], cwd: Path, answer: bytes, timeout: float = 60) -> bytes:
-    """Run pytest with a real terminal as its controlling TTY, answer its prompt, return all output."""
+    """Run pytest with a real terminal as its controlling TTY, answer its
+    prompt, return all output."""
     pid, fd = pty.fork()
     if pid == 0:  # child: the pty is its controlling terminal, as in a real shell
         os.chdir(cwd)

@@ -84,7 +84,8 @@ def test_unknown_task_type_lists_known_types(pytester: pytest.Pytester, roadmap)
     roadmap(_tasks('- id: "1.1"', "  name: x", "  type: confg_edit"))
     assert_collection_error(
         pytester,
-        "config/phases.yaml:9: task 1.1: unknown task type 'confg_edit'; did you mean 'config_edit'? "
+        "config/phases.yaml:9: task 1.1: unknown task type 'confg_edit'; did you mean "
+        "'config_edit'? "
         "known types: command, config_edit, file_generation, manual, test_generation",
     )
 
@@ -129,7 +130,8 @@ def test_duplicate_task_id(pytester: pytest.Pytester, roadmap) -> None:
     )
     assert_collection_error(
         pytester,
-        "config/phases.yaml:8: duplicate task id '1.1' (first used at line 7); give each task its own id",
+        "config/phases.yaml:8: duplicate task id '1.1' (first used at line 7); give each task its "
+        "own id",
     )
 
 
@@ -162,7 +164,8 @@ def test_depends_on_that_names_nothing(pytester: pytest.Pytester, roadmap) -> No
     )
     assert_collection_error(
         pytester,
-        "config/phases.yaml:8: task 1.2: depends_on names '1.3', which is not in the roadmap; did you mean*",
+        "config/phases.yaml:8: task 1.2: depends_on names '1.3', which is not in the roadmap; did "
+        "you mean*",
     )
 
 
@@ -197,7 +200,8 @@ def test_target_outside_the_project_root(pytester: pytest.Pytester, roadmap) -> 
     )
     assert_collection_error(
         pytester,
-        "config/phases.yaml:10: task 1.1: '../../etc/passwd' resolves outside the project root*; use a path inside*",
+        "config/phases.yaml:10: task 1.1: '../../etc/passwd' resolves outside the project root*; "
+        "use a path inside*",
     )
 
 
@@ -240,7 +244,8 @@ def test_command_needs_argv_or_run(pytester: pytest.Pytester, roadmap) -> None:
 def test_validate_reports_missing_targets(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(
         _tasks(
-            '- {id: "1.1", name: x, type: config_edit, target: jest.config.js, action: expand_coverage_collection}',
+            '- {id: "1.1", name: x, type: config_edit, target: jest.config.js, action: '
+            "expand_coverage_collection}",
             '- {id: "1.2", name: y, type: test_generation, source: src/services/user.ts}',
         )
     )
@@ -248,7 +253,8 @@ def test_validate_reports_missing_targets(pytester: pytest.Pytester, roadmap) ->
     result = pytester.runpytest("--all", "--collect-only", "--orchestrate-validate")
     result.stdout.fnmatch_lines(
         [
-            "config/phases.yaml:8: task 1.2: 'src/services/user.ts' does not exist in *; fix the path, or pass --project-root",
+            "config/phases.yaml:8: task 1.2: 'src/services/user.ts' does not exist in *; fix the "
+            "path, or pass --project-root",
         ]
     )
     result.stdout.no_fnmatch_line("*task 1.1*")

@@ -1,4 +1,5 @@
-"""The DAG scheduler driven by hand, like xdist's testing/test_dsession.py: a real config, fake workers."""
+"""The DAG scheduler driven by hand, like xdist's testing/test_dsession.py: a
+real config, fake workers."""
 
 from __future__ import annotations
 

@@ -18,7 +18,10 @@ def read(name: str) -> str:
     return (DATA / name).read_text(encoding="utf-8")
 
 
-PACKAGE_JSON = '{"scripts": {"build": "vite build", "migrate": "knex migrate:latest", "deploy:staging": "x", "deploy:production": "y"}}'
+PACKAGE_JSON = (
+    '{"scripts": {"build": "vite build", "migrate": "knex migrate:latest", "deploy:staging": "x", '
+    '"deploy:production": "y"}}'
+)
 
 
 def project(tmp_path: Path, *files: str) -> Path:
@@ -200,8 +203,8 @@ def test_the_migration_command_follows_the_lockfile(
         read("add_migration_step.input.yml"), "add_migration_step", project(tmp_path, lockfile)
     )
     assert (
-        f"run: npm ci\n\n      - name: Run database migrations\n        run: {command}\n\n      # The suite"
-        in after
+        f"run: npm ci\n\n      - name: Run database migrations\n        run: {command}\n\n"
+        "      # The suite" in after
     )
 
 
@@ -244,8 +247,8 @@ def test_the_migration_goes_after_the_step_params_after_names(tmp_path: Path) ->
         name="Migrate",
     )
     assert (
-        "          cache: npm\n\n      - name: Migrate\n        run: npm run migrate\n\n      - name: Install"
-        in after
+        "          cache: npm\n\n      - name: Migrate\n        run: npm run migrate\n\n"
+        "      - name: Install" in after
     )
 
 
@@ -277,8 +280,8 @@ def test_a_pnpm_project_gets_pnpm_set_up_before_node(tmp_path: Path) -> None:
         "      - uses: actions/setup-node@39370e3970a6d050c480ffad4ff0ed4d3fdee5af # v4.1.0\n"
     ) in after
     assert (
-        "        run: pnpm install --frozen-lockfile\n      - name: Build\n        run: pnpm run build\n"
-        in after
+        "        run: pnpm install --frozen-lockfile\n      - name: Build\n"
+        "        run: pnpm run build\n" in after
     )
     assert "        run: pnpm run deploy:staging\n" in after
     check_workflow(after, filename="ci.yml")
@@ -287,7 +290,8 @@ def test_a_pnpm_project_gets_pnpm_set_up_before_node(tmp_path: Path) -> None:
 def test_production_needs_stay_block_style_when_the_file_uses_blocks(tmp_path: Path) -> None:
     text = (
         read("style-dash-under-key.yml")
-        + "  deploy-staging:\n    runs-on: ubuntu-latest\n    needs:\n    - build\n    steps:\n    - run: echo TODO\n"
+        + "  deploy-staging:\n    runs-on: ubuntu-latest\n    needs:\n    - build\n    steps:\n"
+        "    - run: echo TODO\n"
     )
     text += "  deploy-prod:\n    runs-on: ubuntu-latest\n    steps:\n    - run: echo TODO\n"
     after = edit(text, "implement_production_deploy", tmp_path)
@@ -297,13 +301,14 @@ def test_production_needs_stay_block_style_when_the_file_uses_blocks(tmp_path: P
 
 def test_new_job_keys_go_above_steps_even_after_a_merge_key(tmp_path: Path) -> None:
     text = (
-        "on: push\njobs:\n  build:\n    <<: &defaults\n      runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n"
+        "on: push\njobs:\n  build:\n    <<: &defaults\n      runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: npm test\n"
         "  deploy-prod:\n    <<: *defaults\n    steps:\n      - run: echo TODO\n"
     )
     after = edit(text, "implement_production_deploy", tmp_path, needs="build")
     assert (
-        "  deploy-prod:\n    <<: *defaults\n    needs: [build]\n    if: github.ref == 'refs/heads/main'\n"
-        in after
+        "  deploy-prod:\n    <<: *defaults\n    needs: [build]\n"
+        "    if: github.ref == 'refs/heads/main'\n" in after
     )
     assert "    environment: production\n    steps:\n      - uses: actions/checkout@v4\n" in after
     check_workflow(after, filename="ci.yml")
@@ -344,7 +349,10 @@ def test_approval_gates_keep_an_existing_url(tmp_path: Path) -> None:
 
 
 def test_trivy_on_the_command_line_gets_exit_code_and_severity(tmp_path: Path) -> None:
-    text = "on: push\njobs:\n  scan:\n    runs-on: ubuntu-latest\n    steps:\n      - run: trivy fs --exit-code 0 .\n"
+    text = (
+        "on: push\njobs:\n  scan:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: trivy fs --exit-code 0 .\n"
+    )
     after = edit(text, "make_trivy_blocking", tmp_path, severity="CRITICAL")
     assert "      - run: trivy fs --severity CRITICAL --exit-code 1 .\n" in after
     assert edit(after, "make_trivy_blocking", tmp_path, severity="CRITICAL") is after
@@ -353,7 +361,8 @@ def test_trivy_on_the_command_line_gets_exit_code_and_severity(tmp_path: Path) -
 def test_a_multiline_trivy_command_keeps_its_line_continuation(tmp_path: Path) -> None:
     text = (
         "on: push\njobs:\n  scan:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - run: |\n          trivy image \\\n            --severity HIGH,CRITICAL \\\n            app:latest\n"
+        "      - run: |\n          trivy image \\\n            --severity HIGH,CRITICAL \\\n"
+        "            app:latest\n"
     )
     after = edit(text, "make_trivy_blocking", tmp_path)
     assert (
@@ -367,8 +376,8 @@ def test_approval_gates_add_a_url_to_an_environment_mapping(tmp_path: Path) -> N
     )
     after = edit(text, "add_approval_gates", tmp_path)
     assert (
-        "    environment:\n      name: prod\n      url: ${{ vars.PRODUCTION_URL }}\n    concurrency:"
-        in after
+        "    environment:\n      name: prod\n      url: ${{ vars.PRODUCTION_URL }}\n"
+        "    concurrency:" in after
     )
 
 
@@ -399,7 +408,8 @@ def test_a_workflow_action_needs_a_workflow(tmp_path: Path) -> None:
         )
     assert (
         str(error.value)
-        == ".github/dependabot.yml: action make_trivy_blocking needs a GitHub workflow; .github/dependabot.yml has no jobs"
+        == ".github/dependabot.yml: action make_trivy_blocking needs a GitHub workflow; "
+        ".github/dependabot.yml has no jobs"
     )
 
 
@@ -414,7 +424,8 @@ def test_an_unknown_action_lists_the_known_ones(tmp_path: Path) -> None:
 def test_unknown_params_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(
         EditError,
-        match="ci.yml: action add_migration_step got unknown params comand; it takes: after, command",
+        match="ci.yml: action add_migration_step got unknown params comand; it takes: after, "
+        "command",
     ):
         edit(read("add_migration_step.input.yml"), "add_migration_step", tmp_path, comand="x")
 
@@ -422,7 +433,8 @@ def test_unknown_params_are_rejected(tmp_path: Path) -> None:
 def test_a_path_naming_a_missing_step_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(
         EditError,
-        match=r"ci.yml: path jobs.test.steps\[name=Migrate\].run: .* items are: 'actions/checkout@v4', ",
+        match=r"ci.yml: path jobs.test.steps\[name=Migrate\].run: .* items are: "
+        r"'actions/checkout@v4', ",
     ):
         edit(
             read("add_migration_step.input.yml"),
@@ -494,7 +506,8 @@ def test_needs_must_name_a_job() -> None:
     with pytest.raises(EditError) as error:
         check_workflow(text, filename="ci.yml")
     assert str(error.value) == (
-        "ci.yml: not a valid GitHub workflow: job 'deploy-staging' needs 'lint', which is not a job; jobs are: build, deploy-staging"
+        "ci.yml: not a valid GitHub workflow: job 'deploy-staging' needs 'lint', which is not a "
+        "job; jobs are: build, deploy-staging"
     )
 
 

@@ -1,4 +1,5 @@
-"""Roadmaps under pytest-xdist: nothing starts before what it waits for has ended, the rest overlaps.
+"""Roadmaps under pytest-xdist: nothing starts before what it waits for has
+ended, the rest overlaps.
 
 Each task appends ``start``/``end`` timestamps to a log, and a small conftest writes every item's
 outcome to ``outcomes.json`` on the controller; the tests judge the run from those two files.
@@ -245,7 +246,8 @@ def test_group_runs_its_six_parallel_tasks_four_at_a_time(
     pytester: pytest.Pytester, roadmap, recorder: Path
 ) -> None:
     tasks = "\n".join(
-        f'            - {{id: "1.{i}", name: c{i}, type: command, run: "{timed(f"1.{i}", recorder, 0.4)}"}}'
+        f'            - {{id: "1.{i}", name: c{i}, type: command, run: '
+        f'"{timed(f"1.{i}", recorder, 0.4)}"}}'
         for i in range(2, 8)
     )
     roadmap(
@@ -309,8 +311,10 @@ def test_writers_of_one_file_never_overlap_even_in_a_parallel_group(
           name: A
           execution: parallel
           tasks:
-            - {{id: "1.1", name: a, type: command, writes: [out.txt], run: "{timed("1.1", recorder, 0.4)}"}}
-            - {{id: "1.2", name: b, type: command, writes: [out.txt], run: "{timed("1.2", recorder, 0.4)}"}}
+            - {{id: "1.1", name: a, type: command, writes: [out.txt],
+               run: "{timed("1.1", recorder, 0.4)}"}}
+            - {{id: "1.2", name: b, type: command, writes: [out.txt],
+               run: "{timed("1.2", recorder, 0.4)}"}}
             - {{id: "1.3", name: c, type: command, run: "{timed("1.3", recorder, 0.4)}"}}
     """)
     result = run(pytester, "--all", "-n", "3")
@@ -360,7 +364,8 @@ phase_3:
 
 
 def skip_lines(result: pytest.RunResult) -> list[str]:
-    """The ``-rs`` lines without their first word: pytest takes it from whichever skip came first."""
+    """The ``-rs`` lines without their first word: pytest takes it from
+    whichever skip came first."""
     return sorted(
         line.split(" ", 1)[1]
         for line in result.outlines
@@ -449,7 +454,8 @@ def test_a_crashed_worker_fails_its_task_alone_and_is_replaced(
           tasks:
     """.rstrip(" ")
         + "\n".join(
-            f'            - {{id: "1.{i}", name: side, type: command, run: "{timed(f"1.{i}", recorder, 0.3)}"}}'
+            f'            - {{id: "1.{i}", name: side, type: command, run: '
+            f'"{timed(f"1.{i}", recorder, 0.3)}"}}'
             for i in range(4, 8)
         )
         + """
@@ -679,7 +685,8 @@ class RandomRoadmap:
             previous = key
 
     def _target(self, ref: str) -> str | list[str]:
-        """What waiting for ``ref`` means: a task, every task of a group or phase, or a blocking checkpoint."""
+        """What waiting for ``ref`` means: a task, every task of a group or phase, or
+        a blocking checkpoint."""
         if ref in self.group_tasks:
             return list(self.group_tasks[ref])
         if ref in self.phase_tasks:

@@ -1,4 +1,5 @@
-"""The round-trip engine: paths, edits, and the splice that keeps every untouched line byte-identical."""
+"""The round-trip engine: paths, edits, and the splice that keeps every
+untouched line byte-identical."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def edited(text: str, edit: str, path: str, value: object = None, **kw: str) -> 
 
 
 def one_region(before: str, after: str) -> tuple[list[str], list[str]]:
-    """The single changed run of lines; fails if lines outside it differ in any byte (line ends included)."""
+    """The single changed run of lines; fails if lines outside it differ in any
+    byte (line ends included)."""
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     changes = [
         op
@@ -99,7 +101,8 @@ def test_missing_step_error_lists_the_steps() -> None:
     with pytest.raises(EditError) as error:
         get_path(doc.root, "jobs.build.steps[name=Lint]", "ci.yml")
     assert str(error.value) == (
-        "ci.yml: path jobs.build.steps[name=Lint]: jobs.build.steps has no item whose name is 'Lint'; "
+        "ci.yml: path jobs.build.steps[name=Lint]: jobs.build.steps has no item whose name is "
+        "'Lint'; "
         "items are: 'actions/checkout@v4', 'Install', 'Test', 'Safety'"
     )
 
@@ -139,7 +142,8 @@ def test_set_fills_an_empty_value() -> None:
     after = edited(text, "set", "on.workflow_dispatch.inputs.dry-run.type", "boolean")
     assert (
         after
-        == "on:\n  push: {branches: [main]}\n  workflow_dispatch:\n    inputs:\n      dry-run:\n        type: boolean\njobs: {}\n"
+        == "on:\n  push: {branches: [main]}\n  workflow_dispatch:\n    inputs:\n      dry-run:\n"
+        "        type: boolean\njobs: {}\n"
     )
 
 
