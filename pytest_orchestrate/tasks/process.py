@@ -42,7 +42,8 @@ def run(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so a timeout can kill everything it started
+            # its own process group, so a timeout can kill everything it started
+            start_new_session=True,
         )
     except FileNotFoundError as e:
         return Completed(127, f"command not found: {e.filename}")
