@@ -6,8 +6,8 @@
 - at the end of a run, when ``GITHUB_STEP_SUMMARY`` names a file, appends Markdown to it: a table
   per phase of statuses and time, the checkpoints with their coverage figures, the coloured plan,
   and a chart of coverage at each checkpoint over time (from the recorded history);
-- prints each failure as a ``::error file=...,line=...::`` workflow command, which GitHub turns
-  into an annotation on the roadmap's line.
+- under GitHub Actions, prints each failure as a ``::error file=...,line=...::`` workflow
+  command, which GitHub turns into an annotation on the roadmap's line.
 
 It only reads what the engine, the cache and the coverage history already hold; it decides nothing
 about the run.
@@ -39,6 +39,7 @@ from .reports import STATUS_WORDS, report_properties
 
 SHARE_PLUGIN = "orchestrate-share"
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+ACTIONS_ENV = "GITHUB_ACTIONS"
 DEFAULT_WORKFLOW = ".github/workflows/roadmap.yml"
 _COVERAGE_PREFIX = "coverage_"
 
@@ -123,8 +124,9 @@ class SharingPlugin:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if is_worker(self.config) or not self.engine.contexts:
             return
-        for line in self.annotations():
-            terminalreporter.write_line(line)
+        if os.environ.get(ACTIONS_ENV) == "true":  # elsewhere they would only be noise
+            for line in self.annotations():
+                terminalreporter.write_line(line)
         path = os.environ.get(STEP_SUMMARY_ENV)
         if path:
             append(Path(path), self.markdown())
