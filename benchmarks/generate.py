@@ -41,7 +41,10 @@ export function normalize{name}Title(title: string, max = 80): string {{
 }}
 
 export class {name}Service {{
-  constructor(private readonly items: Repository<{name}>, private readonly now: () => Date = () => new Date()) {{}}
+  constructor(
+    private readonly items: Repository<{name}>,
+    private readonly now: () => Date = () => new Date(),
+  ) {{}}
 {methods}
 }}
 """
@@ -69,10 +72,13 @@ import {{ readInt, readString }} from './env';
 
 export interface {name}Config {{ url: string; port: number; retries: number }}
 
-export function load{name}Config(env: Record<string, string | undefined> = process.env): {name}Config {{
+export function load{name}Config(
+  env: Record<string, string | undefined> = process.env,
+): {name}Config {{
   const url = readString(env, '{upper}_URL', 'http://localhost');
   if (!url.startsWith('http')) throw new Error('{upper}_URL must be a URL');
-  return {{ url, port: readInt(env, '{upper}_PORT', 8080), retries: Number(process.env.{upper}_RETRIES ?? 3) }};
+  const retries = Number(process.env.{upper}_RETRIES ?? 3);
+  return {{ url, port: readInt(env, '{upper}_PORT', 8080), retries }};
 }}
 
 export const {lower}Config = load{name}Config();
@@ -90,17 +96,35 @@ def make_project(root: Path, rng: random.Random) -> list[str]:
         name = f"Item{i}"
         kind = i % 4
         if kind in (0, 1):
-            verbs = rng.sample(["update", "publish", "archive", "restore", "rename", "rate", "tag"], k=rng.randint(2, 6))
+            verbs = rng.sample(
+                ["update", "publish", "archive", "restore", "rename", "rate", "tag"],
+                k=rng.randint(2, 6),
+            )
             methods = "".join(METHOD.format(verb=v, name=name, prefix=f"i{i}") for v in verbs)
-            rel, text = f"src/services/item{i}.service.ts", SERVICE.format(name=name, methods=methods)
+            rel, text = (
+                f"src/services/item{i}.service.ts",
+                SERVICE.format(name=name, methods=methods),
+            )
         elif kind == 2:
             lines = [
                 f"router.{verb}('/{name.lower()}{path}', requireAuth, {name}Controller.{verb}{n});"
                 for n, (verb, path) in enumerate(
-                    rng.sample([("get", ""), ("get", "/:id"), ("post", ""), ("patch", "/:id"), ("delete", "/:id")], k=4)
+                    rng.sample(
+                        [
+                            ("get", ""),
+                            ("get", "/:id"),
+                            ("post", ""),
+                            ("patch", "/:id"),
+                            ("delete", "/:id"),
+                        ],
+                        k=4,
+                    )
                 )
             ]
-            rel, text = f"src/routes/item{i}.routes.ts", ROUTES.format(name=name, lower=name.lower(), routes="\n".join(lines))
+            rel, text = (
+                f"src/routes/item{i}.routes.ts",
+                ROUTES.format(name=name, lower=name.lower(), routes="\n".join(lines)),
+            )
         else:
             rel = f"src/config/item{i}.ts"
             text = CONFIG.format(name=name, lower=name.lower(), upper=name.upper())
@@ -115,17 +139,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         sources = make_project(root, random.Random(SEED))
-        task = TestGenerationTask(id="bench", name="bench", type="test_generation", source=sources,
-                                  estimated_tests=len(sources) * 5)
-        plan_scripts(task, Workspace(root, dry_run=True), sources[:20])  # warm up: grammars, templates
+        task = TestGenerationTask(
+            id="bench",
+            name="bench",
+            type="test_generation",
+            source=sources,
+            estimated_tests=len(sources) * 5,
+        )
+        plan_scripts(
+            task, Workspace(root, dry_run=True), sources[:20]
+        )  # warm up: grammars, templates
         start, cpu_start = time.perf_counter(), time.process_time()
         plans = plan_scripts(task, Workspace(root, dry_run=True), sources)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     tests = sum(p.tests for p in plans)
     todos = sum(p.todos for p in plans)
-    print(f"{len(plans)} TS sources analysed and rendered in {seconds:.2f} s wall, {cpu:.2f} s CPU: "
-          f"{len(plans) / seconds:.0f} files/s wall, {len(plans) / cpu:.0f} files/s per CPU second "
-          f"(goal >= 300/s); {tests} tests and {todos} to-dos written")
+    print(
+        f"{len(plans)} TS sources analysed and rendered in {seconds:.2f} s wall, {cpu:.2f} s CPU: "
+        f"{len(plans) / seconds:.0f} files/s wall, {len(plans) / cpu:.0f} files/s per CPU second "
+        f"(goal >= 300/s); {tests} tests and {todos} to-dos written"
+    )
     # On a shared machine the wall figure includes time spent waiting for a core.
 
 

@@ -1,4 +1,4 @@
-"""The TypeScript/JavaScript analyser on tricky sources: what it finds, and what it reports it cannot."""
+"""The TS/JS analyser on tricky sources: what it finds, and what it reports it cannot."""
 
 from __future__ import annotations
 
@@ -91,7 +91,8 @@ export class UserService {
 
 def test_a_constructor_with_logic_is_not_simple() -> None:
     info = analyse_source(
-        "export class T { constructor(private o: { secret: string }) { if (o.secret.length < 3) throw new Error('x'); } }",
+        "export class T { constructor(private o: { secret: string }) {\n"
+        "  if (o.secret.length < 3) throw new Error('x');\n} }",
         "src/t.ts",
     )
     assert not info.classes[0].simple_constructor
@@ -162,7 +163,8 @@ def test_tsx_components_parse_with_the_tsx_grammar() -> None:
         """
 import React from 'react';
 export function Badge({ label }: { label: string }) { return <span className="b">{label}</span>; }
-export const List = (props: { items: string[] }) => <ul>{props.items.map((i) => <li key={i}>{i}</li>)}</ul>;
+export const List = (props: { items: string[] }) =>
+  <ul>{props.items.map((i) => <li key={i}>{i}</li>)}</ul>;
 """,
         "src/Badge.tsx",
     )
@@ -326,7 +328,8 @@ import { readString } from './env';
 const port = process.env.PORT ?? '3000';
 const { SECRET, LEVEL = 'info' } = process.env;
 export function load(env = process.env) {
-  return { url: readString(env, 'DATABASE_URL', 'postgres://x'), key: readString(env, 'API_KEY'), mode: env.MODE };
+  const url = readString(env, 'DATABASE_URL', 'postgres://x');
+  return { url, key: readString(env, 'API_KEY'), mode: env.MODE };
 }
 export function later() { return process.env['LATER']; }
 export const config = load();

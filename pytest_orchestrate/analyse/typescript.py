@@ -129,7 +129,7 @@ def _grammar(language: Language) -> tree_sitter.Language:
 
 
 def language_for(path: str) -> Language:
-    """The grammar for a file's suffix: `.tsx` TSX, `.ts`/`.mts`/`.cts` TypeScript, else JavaScript."""
+    """The grammar for a suffix: `.tsx` TSX, `.ts`/`.mts`/`.cts` TypeScript, else JavaScript."""
     suffix = PurePosixPath(path).suffix.lower()
     if suffix == ".tsx":
         return "tsx"

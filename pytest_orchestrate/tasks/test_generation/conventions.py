@@ -1,10 +1,11 @@
 """Where a generated Jest test goes and how it names modules: the target's own conventions.
 
-Reads the Jest config statically (``jest.config.{js,ts,mjs,cjs,json}`` or ``package.json``'s ``"jest"``;
-literal values only, through tree-sitter, so a dry run executes nothing) and the existing tests, then
-picks the layout most existing tests use: co-located ``__tests__/``, beside the source, or a mirror
-under a test folder (``tests/<path>``, ``tests/unit/<path>``). The chosen path must match the
-config's ``testMatch``/``testRegex`` and lie under its ``roots``, or Jest would never run it.
+Reads the Jest config statically (``jest.config.{js,ts,mjs,cjs,json}`` or ``package.json``'s
+``"jest"``; literal values only, through tree-sitter, so a dry run executes nothing) and the
+existing tests, then picks the layout most existing tests use: co-located ``__tests__/``,
+beside the source, or a mirror under a test folder (``tests/<path>``, ``tests/unit/<path>``).
+The chosen path must match the config's ``testMatch``/``testRegex`` and lie under its
+``roots``, or Jest would never run it.
 
 It does not write files or decide ownership; the handler does.
 """
@@ -100,11 +101,11 @@ def _test_ext(source_ext: str) -> str:
     )
 
 
-# --------------------------------------------------------------------------- reading the Jest config
+# ------------------------------------------------------------ reading the Jest config
 
 
 def read_jest_settings(root: Path) -> JestSettings:
-    """The target's Jest settings, from its config file or ``package.json``; defaults when neither has one."""
+    """The target's Jest settings, from its config or ``package.json``; defaults without either."""
     for name in CONFIG_NAMES:
         path = root / name
         if path.is_file():
@@ -153,8 +154,11 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def config_literal(text: str, filename: str) -> dict[str, Any]:
-    """The literal parts of a JS/TS Jest config object (`module.exports = {...}`, `export default {...}`,
-    `defineConfig({...})`, `const config = {...}; export default config`); unknown values are left out."""
+    """The literal parts of a JS/TS Jest config object; unknown values are left out.
+
+    Finds `module.exports = {...}`, `export default {...}`, `defineConfig({...})` and
+    `const config = {...}; export default config`.
+    """
     data = text.encode("utf-8")
     tree = parse(data, "typescript" if language_for(filename) != "javascript" else "javascript")
     consts: dict[str, tree_sitter.Node] = {}
@@ -260,7 +264,7 @@ def _literal(data: bytes, node: tree_sitter.Node) -> Any:
 
 @functools.cache
 def _glob_regex(glob: str) -> re.Pattern[str]:
-    """A regex for a Jest/micromatch glob: ``**``, ``*``, ``?``, ``[...]``, ``{a,b}`` and extglobs."""
+    """A regex for a micromatch glob: ``**``, ``*``, ``?``, ``[...]``, ``{a,b}``, extglobs."""
     glob = glob.replace("<rootDir>/", "").lstrip("/")
     return re.compile(
         r"(?:^|.*/)" + _glob_part(glob) + r"\Z"
@@ -353,7 +357,7 @@ def _search(pattern: str, text: str) -> bool:
         return False
 
 
-# --------------------------------------------------------------------------- the layout of existing tests
+# ------------------------------------------------------------ the layout of existing tests
 
 
 def detect_convention(root: Path, settings: JestSettings) -> Convention:
@@ -440,7 +444,7 @@ def _source_index(root: Path, tests: set[str]) -> dict[str, list[str]]:
 
 
 def candidate_outputs(source: str, convention: Convention) -> list[str]:
-    """Test paths for ``source`` in order of preference: the convention's, then the common layouts."""
+    """Test paths for ``source``, best first: the convention's, then the common layouts."""
     layouts = [convention] + [
         Convention(layout, convention.test_dir, convention.strip, convention.suffix)
         for layout in ("colocated", "sibling")
@@ -450,7 +454,7 @@ def candidate_outputs(source: str, convention: Convention) -> list[str]:
 
 
 def generated_name(path: str) -> str:
-    """``x.test.ts`` -> ``x.gen.test.ts``: beside a hand-written test, still matching the test pattern."""
+    """``x.test.ts`` -> ``x.gen.test.ts``: beside a hand-written test, still a test file."""
     folder, name = posixpath.split(path)
     match = TEST_NAME.match(name)
     if match is None:
@@ -459,14 +463,14 @@ def generated_name(path: str) -> str:
 
 
 def module_specifier(from_file: str, to_module: str) -> str:
-    """An import path from test file ``from_file`` to project file ``to_module``, without extension."""
+    """An import path from test file ``from_file`` to project file ``to_module``."""
     target = posixpath.splitext(to_module)[0]
     rel = posixpath.relpath(target, posixpath.dirname(from_file) or ".")
     return rel if rel.startswith(".") else "./" + rel
 
 
 def resolve_import(source_file: str, specifier: str) -> str:
-    """The project-relative module (no extension) a relative ``specifier`` in ``source_file`` names."""
+    """The project module (no extension) a relative ``specifier`` in ``source_file`` names."""
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_file), specifier))
 
 

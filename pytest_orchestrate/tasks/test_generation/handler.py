@@ -1,4 +1,4 @@
-"""The ``test_generation`` handler: analyse the sources, write one test file each, and prove it passes.
+"""The ``test_generation`` handler: analyse sources, write a test file each, prove it passes.
 
 For TypeScript/JavaScript sources it analyses each file (``analyse.typescript``), picks the kind of
 test from where the file lives, renders the kind's template into the target's test layout
@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import importlib
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ...analyse.model import ModuleInfo
 from ...analyse.typescript import analyse_source
@@ -84,7 +83,7 @@ def generate_tests(task: TestGenerationTask, workspace: Workspace, settings: Set
     return write_and_check(task, workspace, planned)
 
 
-# --------------------------------------------------------------------------- TypeScript / JavaScript
+# ------------------------------------------------------------ TypeScript / JavaScript
 
 
 def plan_scripts(
@@ -112,7 +111,9 @@ def plan_scripts(
             task={"id": task.id, "name": task.name},
             todo_count=count,
             setup_mocked=setup_mocked,
-            mount_prefix=str(task.params.get("mount") or mounts.get(posixpath.splitext(source)[0], "")),
+            mount_prefix=str(
+                task.params.get("mount") or mounts.get(posixpath.splitext(source)[0], "")
+            ),
             has_graphql=(root / "node_modules" / "graphql").is_dir(),
             has_supertest=(root / "node_modules" / "supertest").is_dir(),
         )
@@ -133,7 +134,7 @@ def plan_scripts(
 
 
 def analyse(workspace: Workspace, source: str) -> ModuleInfo:
-    """The analysed source, refusing what a test cannot import: syntax errors, servers, no exports."""
+    """The analysed source; refuses syntax errors, servers and files that export nothing."""
     info = analyse_source(workspace.read_text(source), source)
     if info.syntax_errors:
         shown = "; ".join(f"line {e.line}: {e.message}" for e in info.syntax_errors[:3])
@@ -155,7 +156,7 @@ def analyse(workspace: Workspace, source: str) -> ModuleInfo:
 
 
 def _runtime_exports_only(workspace: Workspace, info: ModuleInfo) -> ModuleInfo:
-    """Drop re-exports of names that are only types in their own module: they are undefined at run time."""
+    """Drop re-exports of names that are only types in their module: undefined at run time."""
     kept = []
     for export in info.exports:
         if export.kind == "reexport" and export.source and export.source.startswith("."):
@@ -180,7 +181,7 @@ def _module_file(workspace: Workspace, module: str) -> str | None:
 def choose_output(
     workspace: Workspace, jest: JestSettings, candidates: Sequence[str], sources: Sequence[str]
 ) -> str:
-    """The first conventional path Jest finds whose file is absent or ours; `.gen` beside a hand-written test."""
+    """The first conventional path Jest finds that is free or ours; `.gen` beside a human's."""
     for path in candidates:
         if not jest.finds(path):
             continue
@@ -195,7 +196,7 @@ def choose_output(
 
 
 def _setup_mocks(workspace: Workspace, jest: JestSettings) -> frozenset[str]:
-    """Project modules the setup files already `jest.mock(...)`: generated tests leave them alone."""
+    """Project modules the setup files already `jest.mock(...)`: left alone by generated tests."""
     mocked: set[str] = set()
     for setup in jest.setup_files:
         if not workspace.exists(setup):
@@ -219,7 +220,7 @@ def _mount_prefixes(workspace: Workspace) -> dict[str, str]:
 
 
 def _split(total: int | None, parts: int) -> list[int | None]:
-    """Share ``total`` estimated tests between ``parts`` sources, the first ones getting the remainder."""
+    """Share ``total`` estimated tests between ``parts`` sources; the first get the remainder."""
     if total is None:
         return [None] * parts
     base, extra = divmod(total, parts)
@@ -267,13 +268,13 @@ def plan_python(task: TestGenerationTask, workspace: Workspace, sources: Sequenc
     )
 
 
-# --------------------------------------------------------------------------- ownership, writing, checking
+# ------------------------------------------------------------ ownership, writing, checking
 
 
 def write_and_check(
     task: TestGenerationTask, workspace: Workspace, planned: Sequence[Planned]
 ) -> Result:
-    """Write each planned file unless a human owns it, then run the checks; undo everything on failure."""
+    """Write each planned file unless a human owns it, then check; undo everything on failure."""
     start = len(workspace.changes)
     written: list[tuple[Planned, str | None]] = []  # (plan, the text before)
     kept: list[str] = []
@@ -291,7 +292,8 @@ def write_and_check(
                     continue
                 if state == "foreign":
                     raise TaskFailed(
-                        f"{plan.output} exists and was not generated by pytest-orchestrate; it is never "
+                        f"{plan.output} exists and was not generated by pytest-orchestrate; "
+                        "it is never "
                         "overwritten (delete it, or leave output out to get a .gen file beside it)"
                     )
             workspace.write_text(plan.output, plan.text)
@@ -348,7 +350,7 @@ def check(task: TestGenerationTask, workspace: Workspace, written: Sequence[Plan
 def restore(
     workspace: Workspace, written: Sequence[tuple[Planned, str | None]], start: int
 ) -> None:
-    """Put every written file back as it was, and forget the changes: nothing of the task remains."""
+    """Put every written file back as it was and forget the changes: nothing remains."""
     for plan, before in reversed(written):
         if before is None:
             workspace.remove(plan.output)

@@ -32,7 +32,7 @@ def _environment(search: tuple[Path, ...]) -> SandboxedEnvironment:
 
 
 def render(name: str, context: Mapping[str, Any], search: Sequence[Path]) -> str:
-    """The rendered text of template ``name``; a problem raises ``TaskFailed`` naming the template line."""
+    """Template ``name`` rendered; a problem raises ``TaskFailed`` naming the template line."""
     try:
         return _environment(tuple(search)).select_template(candidates(name)).render(dict(context))
     except Exception:  # noqa: BLE001 - the renderer turns template errors into TaskFailed messages

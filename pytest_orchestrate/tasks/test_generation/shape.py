@@ -98,7 +98,7 @@ def _count(todo_count: int | None, unit: Unit) -> int:
 def factory_mocks(
     unit: Unit, settings: JestSettings, setup_mocked: frozenset[str]
 ) -> list[dict[str, str]]:
-    """`jest.mock(path, factory)` for each project import the module does not need real while loading."""
+    """`jest.mock(path, factory)` per project import the module does not need while loading."""
     mocks: list[dict[str, str]] = []
     for imp in unit.info.imports:
         plan = imp.mock
@@ -176,7 +176,8 @@ def export_context(export: Export, info: ModuleInfo) -> dict[str, Any]:
     elif export.kind == "class" and export.cls is not None:
         arity = export.cls.constructor.arity if export.cls.constructor else 0
         if export.cls.constructor is None and export.cls.extends:
-            arity = None  # a derived class's default constructor forwards `...args`: length 0 at run time
+            # A derived class's default constructor forwards `...args`: length 0 at run time.
+            arity = None
     return {
         "name": export.name,
         "key": js_string(export.name),
@@ -201,7 +202,7 @@ def _access(export: Export) -> str:
 
 
 def class_context(export: Export, info: ModuleInfo) -> dict[str, Any]:
-    """A class's members that exist at run time, and stand-in constructor arguments if it is safe to build."""
+    """A class's runtime members, and stand-in constructor arguments when building it is safe."""
     cls = export.cls
     assert cls is not None
     arity = cls.constructor.arity if cls.constructor else 0
@@ -351,7 +352,7 @@ def resolver_context(info: ModuleInfo) -> list[dict[str, Any]]:
 
 
 def schema_context(info: ModuleInfo, has_graphql: bool) -> list[dict[str, Any]]:
-    """Exported strings that hold GraphQL SDL: the types they declare, and whether `graphql` can parse them."""
+    """Exported GraphQL SDL strings: the types they declare, and whether `graphql` parses them."""
     schemas: list[dict[str, Any]] = []
     for name, text in info.string_exports:
         declared = list(dict.fromkeys(f"{m[1]} {m[2]}" for m in SDL_TYPE.finditer(text)))
