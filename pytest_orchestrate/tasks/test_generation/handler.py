@@ -17,6 +17,7 @@ import importlib
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ...analyse.model import ModuleInfo
 from ...analyse.typescript import analyse_source
@@ -44,6 +45,7 @@ from .shape import Unit, build_context
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 PYTHON_GENERATOR = "pytest_orchestrate.tasks.test_generation.python"
+CHARACTERIZE_TS = "pytest_orchestrate.tasks.test_generation.characterize_ts"
 # Files that usually mount the routers; read for the paths routes answer under, never imported.
 APP_ENTRIES = ("src/app.ts", "src/app.js", "app.ts", "app.js", "src/server.ts", "src/index.ts")
 
@@ -104,6 +106,9 @@ def plan_scripts(
         )
         if task.output:
             require_found(jest, output, sources)
+        if characterizes(task):
+            plans.append(plan_characterization(task, workspace, source, output, count))
+            continue
         unit = Unit(source, output, _runtime_exports_only(workspace, info), kind)
         context = build_context(
             unit,
@@ -131,6 +136,45 @@ def plan_scripts(
             )
         )
     return plans
+
+
+def characterizes(task: TestGenerationTask) -> bool:
+    """Whether the task asks for tests that call the code (``mode: characterization``)."""
+    return task.mode == "characterization" or str(getattr(task, "style", "")) == "characterize"
+
+
+def plan_characterization(
+    task: TestGenerationTask, workspace: Workspace, source: str, output: str, count: int | None
+) -> Planned:
+    """Delegate to the characterization generator, which probes the code in the target's Jest."""
+    generator = _optional(CHARACTERIZE_TS, "characterization tests for TS/JS")
+    generated: GeneratedTest = generator.characterize_ts(
+        workspace.root,
+        source,
+        task_id=task.id,
+        estimated_tests=count,
+        output=output,
+        params=task.params,
+    )
+    text = stamp(generated.text, path=output, task_id=task.id, source=source)
+    return Planned(
+        output,
+        text,
+        "jest",
+        tests=generated.tests,
+        todos=generated.todos,
+        explicit=bool(task.output),
+    )
+
+
+def _optional(module: str, what: str) -> Any:
+    """A generator module that ships separately; its absence is a task failure, not a crash."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name != module:
+            raise
+        raise TaskFailed(f"{what} are not available in this version") from None
 
 
 def analyse(workspace: Workspace, source: str) -> ModuleInfo:
@@ -236,16 +280,7 @@ def _count_tests(text: str) -> int:
 
 def plan_python(task: TestGenerationTask, workspace: Workspace, sources: Sequence[str]) -> Planned:
     """Delegate to the Python generator; its file is checked with the command it names."""
-    try:
-        generator = importlib.import_module(
-            PYTHON_GENERATOR
-        )  # optional part: a missing one is a task failure
-    except ModuleNotFoundError as error:
-        if error.name != PYTHON_GENERATOR:
-            raise
-        raise TaskFailed(
-            "test generation for Python sources is not available in this version"
-        ) from None
+    generator = _optional(PYTHON_GENERATOR, "tests for Python sources")
     generated: GeneratedTest = generator.generate_python(
         workspace.root,
         sources,

@@ -10,6 +10,7 @@ It does not decide what to do with a failure; the handler restores the files and
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -36,7 +37,7 @@ def jest_binary(root: Path) -> Path:
 
 def cache_dir(root: Path) -> Path:
     """A Jest cache folder per project and process: xdist workers never share one."""
-    digest = abs(hash(str(root.resolve()))) % 10**10
+    digest = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:12]
     return Path(tempfile.gettempdir()) / "pytest-orchestrate-jest" / f"{digest}-{os.getpid()}"
 
 
