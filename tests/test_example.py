@@ -28,11 +28,15 @@ def example_copy(dest: Path) -> Path:
     return dest
 
 
+# Not what the roadmap edits: installed packages, caches, the checkpoints' coverage output.
+NOT_SOURCES = {"node_modules", ".pytest_cache", "__pycache__", "coverage"}
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and "node_modules" not in p.parts and ".pytest_cache" not in p.parts
+        if p.is_file() and not NOT_SOURCES.intersection(p.parts)
     }
 
 
