@@ -96,6 +96,8 @@ def plan_scripts(
     convention = detect_convention(root, jest)
     setup_mocked = _setup_mocks(workspace, jest)
     mounts = _mount_prefixes(workspace)
+    has_graphql = (root / "node_modules" / "graphql").is_dir()
+    has_supertest = (root / "node_modules" / "supertest").is_dir()
     plans: list[Planned] = []
     counts = _split(task.estimated_tests, len(sources))
     for source, count in zip(sources, counts):
@@ -119,8 +121,8 @@ def plan_scripts(
             mount_prefix=str(
                 task.params.get("mount") or mounts.get(posixpath.splitext(source)[0], "")
             ),
-            has_graphql=(root / "node_modules" / "graphql").is_dir(),
-            has_supertest=(root / "node_modules" / "supertest").is_dir(),
+            has_graphql=has_graphql,
+            has_supertest=has_supertest,
         )
         template = task.template or f"testgen/{'service' if kind == 'unit' else kind}.test.j2"
         rendered = render(template, context, template_dirs(workspace.roadmap_path))
