@@ -344,3 +344,105 @@ def test_the_same_source_gives_the_same_bytes(tmp_path: Path) -> None:
     ]
     assert runs[0] == runs[1]
     assert "    result = tokenize(" in runs[0]
+
+
+# ----------------------------------------------------------------------------- real services
+def measure(service: Path, tests: list[str], packages: list[str]) -> dict[str, tuple[int, int]]:
+    """file -> (statements, covered) after running ``tests`` under coverage.py; {} for no tests."""
+    if not tests:
+        return {}
+    data = service / ".coverage-measure"
+    run = subprocess.run(
+        [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--branch",
+         f"--source={','.join(packages)}", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "-p", "no:randomly", *tests],
+        cwd=service, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    report = service / "coverage.json"
+    subprocess.run([sys.executable, "-m", "coverage", "json", f"--data-file={data}", "-o", str(report)],
+                   cwd=service, capture_output=True, check=True)
+    files = __import__("json").loads(report.read_text())["files"]
+    return {name: (f["summary"]["num_statements"], f["summary"]["covered_lines"]) for name, f in files.items()}
+
+
+def characterize_services(root: Path, services: list[Path]) -> list[dict[str, Any]]:
+    """Generate a characterization file per module of each service; one row per module."""
+    rows = []
+    for service in services:
+        for source in sorted(service.glob("*/*.py")):
+            if source.name == "__init__.py" or source.parent.name == "tests":
+                continue
+            relative = source.relative_to(root).as_posix()
+            generated = generate_python(root, [relative], task_id="t", estimated_tests=None,
+                                        style="characterize", output=None, params={})
+            write_generated(root, generated)
+            dropped = [n.split(": ", 1)[1] for n in generated.notes if "dropped" in n or "varies" in n]
+            rows.append({"service": service, "source": source, "module": source.relative_to(service).as_posix(),
+                         "output": generated.output, "kept": generated.tests, "dropped": dropped})
+    return rows
+
+
+def coverage_table(root: Path, rows: list[dict[str, Any]], hand_written: dict[Path, list[str]]) -> tuple[str, int, int]:
+    """The table of files, kept and dropped cases, coverage before -> after; and the totals."""
+    after: dict[str, tuple[int, int]] = {}
+    before: dict[str, tuple[int, int]] = {}
+    for service in sorted({r["service"] for r in rows}):
+        generated = [Path(r["output"]).relative_to(service.relative_to(root)).as_posix()
+                     for r in rows if r["service"] == service]
+        packages = sorted({Path(r["module"]).parts[0] for r in rows if r["service"] == service})
+        for name, figures in measure(service, generated, packages).items():
+            after[(service / name).as_posix()] = figures
+        for name, figures in measure(service, hand_written.get(service, []), packages).items():
+            before[(service / name).as_posix()] = figures
+    lines = [f"{'file':<44} {'kept':>4} {'dropped':>7}  coverage before -> after"]
+    total_statements = total_covered = 0
+    for row in rows:
+        key = row["source"].as_posix()
+        statements, covered = after.get(key, (0, 0))
+        old = before.get(key, (statements, 0))[1]
+        total_statements += statements
+        total_covered += covered
+        lines.append(f"{row['module']:<44} {row['kept']:>4} {len(row['dropped']):>7}  "
+                     f"{100 * old / max(statements, 1):5.1f}% -> {100 * covered / max(statements, 1):5.1f}%")
+        lines += [f"{'':<8}dropped/limited: {reason}" for reason in row["dropped"]]
+    lines.append(f"{'total':<57} {100 * total_covered / max(total_statements, 1):5.1f}% of {total_statements} statements")
+    return "\n".join(lines), total_statements, total_covered
+
+
+def test_educonnect_services_reach_85_percent_from_generated_tests_alone(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLE_SERVICES, tmp_path / "services",
+                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    services = sorted(p for p in (tmp_path / "services").iterdir() if p.is_dir())
+    hand_written = {s: [t.relative_to(s).as_posix() for t in sorted(s.glob("tests/test_*.py"))] for s in services}
+
+    rows = characterize_services(tmp_path, services)
+    table, statements, covered = coverage_table(tmp_path, rows, hand_written)
+    print("\n" + table)
+
+    assert len(rows) == 8
+    assert covered / statements >= 0.85, table
+    for service in services:  # every generated file of a service together, three runs in a row
+        generated = [Path(r["output"]).name for r in rows if r["service"] == service]
+        for _ in range(3):
+            done = run_pytest(service, *(f"tests/{name}" for name in generated))
+            assert done.returncode == 0, done.stdout[-3000:]
+            assert " failed" not in done.stdout
+
+
+def test_a_fastapi_service_without_its_tests_gets_80_percent_from_generated_tests(tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    root = tmp_path
+    shutil.copytree(FASTAPI_SAMPLE, root / "bookshelf-service",
+                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    service = root / "bookshelf-service"
+    shutil.rmtree(service / "tests")
+
+    rows = characterize_services(root, [service])
+    table, statements, covered = coverage_table(root, rows, {})
+    print("\n" + table)
+
+    assert covered / statements >= 0.80, table
+    done = run_pytest(service, "tests")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"{sum(r['kept'] for r in rows)} passed" in done.stdout

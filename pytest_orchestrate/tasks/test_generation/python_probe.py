@@ -85,9 +85,16 @@ def plain(value: Any, _depth: int = 0, _path: frozenset[int] = frozenset()) -> A
     import datetime as _dtm
     import enum as _enum
 
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or type(value) in (bool, int, str):
         return value
+    if isinstance(value, _enum.Enum):  # before str and int: ``class Genre(str, Enum)``
+        return {"__enum__": type(value).__name__ + "." + value.name}
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, (int, str)):  # a subclass: its repr may not be a literal
+        return int(value) if isinstance(value, int) else "" + value
     if isinstance(value, float):
+        value = float(value)
         return (
             value
             if value == value and value not in (float("inf"), float("-inf"))
@@ -149,9 +156,9 @@ def plain(value: Any, _depth: int = 0, _path: frozenset[int] = frozenset()) -> A
 
 def literal(value: Any) -> str | None:
     """Python source equal to ``value`` for plain literals (sets sorted), else None."""
-    if value is None or isinstance(value, (bool, int, str, bytes)):
+    if value is None or type(value) in (bool, int, str, bytes):
         return repr(value)
-    if isinstance(value, float):
+    if type(value) is float:
         return repr(value) if math.isfinite(value) else None
     if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
         items = [literal(v) for v in value]
@@ -507,11 +514,19 @@ class Synthesizer:
         for p in params:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue
-            if p.default is not p.empty and self.rng.random() < 0.3:
+            if _plain_default(p.default) and self.rng.random() < 0.3:
                 continue  # the default is a case worth covering too
             value = self.draw(p.annotation, depth, p.name)
             out.append(value if p.kind is p.POSITIONAL_ONLY else f"{p.name}={value}")
         return ", ".join(out)
+
+
+def _plain_default(default: Any) -> bool:
+    """A default worth leaving out: a value, not a marker such as FastAPI's ``Depends(...)``."""
+    if default is inspect.Parameter.empty:
+        return False
+    return default is None or type(default) in (bool, int, float, str, bytes, tuple, frozenset) or \
+        isinstance(default, enum.Enum)
 
 
 def _hints(obj: Any) -> dict[str, Any]:
