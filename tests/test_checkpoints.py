@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,59 @@ def test_without_a_cache_coverage_is_still_judged(pytester: pytest.Pytester, roa
     result = run_coverage(pytester, 150, pytester.path, "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*lines 75% (150/200)*"])
+
+
+def test_a_report_the_command_did_not_write_is_refused(pytester: pytest.Pytester, roadmap) -> None:
+    roadmap(
+        COVERAGE_ROADMAP.replace(
+            "        report: coverage/coverage-summary.json",
+            '        command: "echo tests ran"\n        report: coverage/coverage-summary.json',
+        )
+    )
+    (pytester.path / "coverage").mkdir()
+    report = pytester.path / "coverage" / "coverage-summary.json"
+    report.write_text(summary(150, 200, pytester.path.resolve()))
+    os.utime(report, (1_700_000_000, 1_700_000_000))  # written long before this run
+    result = pytester.runpytest("--phase", "1")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*✗ Coverage at least 50%: coverage report coverage/coverage-summary.json"
+            " is older than this run: the command did not write it*"
+        ]
+    )
+
+
+def test_several_reports_are_shown_one_by_one_and_combined_by_their_counts(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    roadmap(
+        COVERAGE_ROADMAP.replace(
+            "        report: coverage/coverage-summary.json",
+            "        report: [coverage/coverage-summary.json, {path: py/coverage.json}]",
+        )
+    )
+    (pytester.path / "py").mkdir()
+    (pytester.path / "py" / "coverage.json").write_text(
+        json.dumps(
+            {
+                "meta": {"branch_coverage": False},
+                "files": {"app.py": {"summary": {"num_statements": 100, "covered_lines": 100}}},
+            }
+        )
+    )
+    result = run_coverage(pytester, 120, pytester.path)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*coverage-summary.json (istanbul json-summary, 1 files): lines 60% (120/200)*",
+            "*py/coverage.json (coverage.py json, 1 files): lines 100% (100/100)*",
+            # 220 of 300 lines, not the mean of 60% and 100%
+            "*combined (weighted by counts): lines 73.33% (220/300), statements 73.33% (220/300)",
+            "*✓ global: lines 100%",
+            "*✓ src/services/: lines 60%*",
+        ]
+    )
 
 
 def test_a_failing_check_is_named_and_the_others_still_run(
@@ -332,3 +386,50 @@ def test_a_later_checkpoint_on_the_example_shows_the_change_since_the_baseline(
     node = next(x for x in output.lines if "[coverage/coverage-summary.json]: lines " in x)
     gained = float(node.split("lines ")[2].split("(")[1].split(")")[0])
     assert gained > 0, node
+
+
+def test_jest_missing_its_own_threshold_is_told_apart_from_failing_tests(
+    example_run: ExampleRun,
+) -> None:
+    # Another roadmap on the same project: it shares the project's baseline.
+    (example_run.workdir / "config" / "threshold.yaml").write_text(
+        textwrap.dedent("""
+            phase_1:
+              name: One
+              groups:
+                group_a:
+                  name: A
+                  tasks:
+                    - {id: "1.1", name: nothing, type: command, run: "true"}
+              checkpoint:
+                name: Measured
+                checks:
+                  - name: Node coverage
+                    type: coverage
+                    command: ["npx", "jest", "--ci", "--coverage",
+                              "--coverageReporters=json-summary",
+                              '--coverageThreshold={"global": {"lines": 99}}']
+                    report: coverage/coverage-summary.json
+                    thresholds:
+                      global: {lines: 10}
+        """)
+    )
+    code, output = run_pytest(
+        example_run.workdir,
+        "--roadmap=config/threshold.yaml",
+        "--phase",
+        "1",
+        f"--project-root={example_run.project}",
+        "-rA",
+    )
+    assert code == 0, "\n".join(output.lines[-40:])
+    output.fnmatch_lines(
+        [
+            "*✓ Node coverage: ran: npx jest * exited 1 because Jest's own coverageThreshold was "
+            "missed, not because a test failed (* passed, * total):",
+            '*Jest: "global" coverage threshold for lines (99%) not met: *',
+            "*coverage/coverage-summary.json (istanbul json-summary, * files): lines *",
+            "*lines *% -> *% (+*) since baseline 20*",
+            "*✓ global: lines *%",
+        ]
+    )
