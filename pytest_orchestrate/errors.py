@@ -60,7 +60,12 @@ class TaskFailed(OrchestrateError):
 
 
 class UnsafePathError(TaskFailed):
-    """A path that would leave the project root (``..``, absolute, or an escaping symlink)."""
+    """A path that would leave the project root (``..``, absolute, or an escaping symlink), or
+    enter version control's own folder; ``fix`` says what to write instead."""
+
+    def __init__(self, message: str, fix: str = "use a path inside the project root") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 class EditError(TaskFailed):
@@ -68,11 +73,16 @@ class EditError(TaskFailed):
 
 
 class CommandFailed(TaskFailed):
-    """A program exited with the wrong code (``returncode``), or timed out (``returncode`` None)."""
+    """A program exited with the wrong code (``returncode``), or timed out (``returncode`` None).
 
-    def __init__(self, message: str, returncode: int | None) -> None:
-        super().__init__(message, retryable=True)
+    Retryable unless ``permanent`` says why trying again cannot help (``exit 127 is not
+    transient``: the program does not exist).
+    """
+
+    def __init__(self, message: str, returncode: int | None, permanent: str = "") -> None:
+        super().__init__(message, retryable=not permanent)
         self.returncode = returncode
+        self.permanent = permanent
 
 
 class ConfirmationNeeded(OrchestrateError):

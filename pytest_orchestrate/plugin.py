@@ -7,7 +7,9 @@ repository with its own tests keeps running only those.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,6 +132,12 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     except (RoadmapInvalid, OSError):
         return None  # collection reports the problem properly
     return context.roadmap.settings.max_parallel_tasks
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: around pytest's own summary
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Generator[None]:
+    with config.stash[engine_key].summary_skips_held(terminalreporter):
+        return (yield)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -43,3 +48,31 @@ def command_task(tid: str, script: str = "true", **extra: str) -> str:
     lines = [f'- id: "{tid}"', f'  name: "task {tid}"', "  type: command", f"  run: {script!r}"]
     lines += [f"  {k}: {v}" for k, v in extra.items()]
     return "\n".join(" " * 8 + line for line in lines)
+
+
+def run_in_pty(args: list[str], cwd: Path, answer: bytes = b"", timeout: float = 60) -> bytes:
+    """Run pytest with a real terminal as its controlling TTY (answering a hidden-input prompt
+    with ``answer``, if one comes); return all output."""
+    pid, fd = pty.fork()
+    if pid == 0:  # child: the pty is its controlling terminal, as in a real shell
+        os.chdir(cwd)
+        os.execvp(sys.executable, [sys.executable, "-m", "pytest", *args])
+    output = b""
+    answered = not answer
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not answered and b"input hidden" in output:
+            os.write(fd, answer)
+            answered = True
+    os.waitpid(pid, 0)
+    return output

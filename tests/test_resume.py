@@ -83,7 +83,7 @@ def test_done_tasks_show_as_done_with_their_time(pytester: pytest.Pytester, road
     pytester.runpytest("--all").assert_outcomes(passed=6)
     result = pytester.runpytest("--all", "-rs")
     result.assert_outcomes(skipped=6)
-    result.stdout.fnmatch_lines(["DONE * done 20??-??-?? ??:??"])
+    result.stdout.fnmatch_lines(["DONE 1.1: done 20??-??-?? ??:?? (config/phases.yaml:*)"])
     assert len(log.read_text().split()) == 6
 
 

@@ -63,9 +63,13 @@ def test_retries_until_success_and_every_attempt_stays_visible(
 
 def test_failure_after_all_attempts_shows_each_one(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(FLAKY.replace("-ge 3", "-ge 99"))
-    result = pytester.runpytest("--all", "-k", "1.1", "-rA")
-    result.stdout.fnmatch_lines(["*attempt 1*", "*attempt 2*", "*attempt 3*"])
+    result = pytester.runpytest("--all", "-k", "1.1", "-rA", "--junitxml=out.xml")
+    # The same output four times is shown once, naming the attempts it stands for.
+    result.stdout.fnmatch_lines(["*exited 1, expected 0", "(same output in attempts 1–4)"])
+    assert result.stdout.str().count("exited 1, expected 0\n") == 1
     assert len((pytester.path / "tries").read_text().split()) == 4
+    xml = (pytester.path / "out.xml").read_text()
+    assert all(f'name="attempt_{n}"' in xml for n in (1, 2, 3))
 
 
 def _alive(pid: int) -> bool:

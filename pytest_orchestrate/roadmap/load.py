@@ -397,9 +397,7 @@ class _Loader:
                 key = next(
                     (k for k in ("target", "output", "source", "cwd", "writes") if k in raw), "type"
                 )
-                self.error(
-                    _line(raw, key, line), f"{where}: {e}; use a path inside the project root"
-                )
+                self.error(_line(raw, key, line), f"{where}: {e}; {e.fix}")
         if task.id in self.task_lines:
             self.error(
                 line,

@@ -6,6 +6,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..errors import UnsafePathError
 
+# Version control's own folders: a file written there (a hook) would run on the next commit.
+VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+
 
 def resolve_inside(root: Path, rel: str) -> Path:
     """Resolve ``rel`` against ``root``; refuse absolute paths, ``..`` and
@@ -18,4 +21,11 @@ def resolve_inside(root: Path, rel: str) -> Path:
     path = (root / rel).resolve()
     if path != root and root not in path.parents:
         raise UnsafePathError(f"'{rel}' resolves outside the project root ({path})")
+    vcs = VCS_DIRS.intersection(path.relative_to(root).parts)
+    if vcs:
+        raise UnsafePathError(
+            f"'{rel}' is inside {min(vcs)}/, which belongs to version control; "
+            "a roadmap never writes there (a file there could run on the next commit)",
+            fix=f"use a path outside {min(vcs)}/",
+        )
     return path

@@ -16,7 +16,7 @@ from ..errors import CycleError, RoadmapError, RoadmapInvalid
 from ..roadmap.graph import Graph, build_graph
 from ..roadmap.keys import checkpoint_node, checkpoint_nodeid, task_nodeid
 from ..roadmap.load import load_roadmap
-from ..roadmap.model import Roadmap, fingerprint
+from ..roadmap.model import Roadmap, TaskBase, fingerprint
 from ..tasks.templates import template_digest, template_dirs
 from .config import check_kinds, project_root_override, task_types
 from .state import roadmap_key
@@ -31,6 +31,7 @@ class RoadmapContext:
     rid: str
     nodeids: dict[str, str] = field(default_factory=dict)  # graph node -> pytest nodeid
     missing_templates: list[RoadmapError] = field(default_factory=list)
+    _tasks: dict[str, TaskBase] = field(default_factory=dict)
 
     def fingerprint(self, node: str) -> str:
         """A task's definition hash; a checkpoint's covers its own definition and its phase's tasks."""
@@ -40,6 +41,12 @@ class RoadmapContext:
         return fingerprint(
             [repr(phase.checkpoint)] + [self.roadmap.fingerprints[t.id] for t in phase.tasks()]
         )
+
+    def task(self, node: str) -> TaskBase | None:
+        """The task a graph node names, or None for a checkpoint or barrier."""
+        if not self._tasks:
+            self._tasks.update((t.id, t) for t in self.roadmap.tasks())
+        return self._tasks.get(node)
 
     def name_items(self, file_nodeid: str) -> None:
         """Map each task and checkpoint onto its pytest node id under the file's ``file_nodeid``."""
@@ -103,7 +110,7 @@ def _load_context(path: Path, config: pytest.Config, display: str) -> RoadmapCon
                 )
             ]
         ) from e
-    context = RoadmapContext(roadmap, graph, roadmap_key(display))
+    context = RoadmapContext(roadmap, graph, roadmap_key(display, roadmap.project_root))
     context.missing_templates = _fold_template_digests(roadmap)
     return context
 

@@ -8,9 +8,10 @@ task's record to the cache right away.
 from __future__ import annotations
 
 import json
-import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -21,12 +22,29 @@ from ..tasks.registry import BLOCKED, DONE, FAILED, MANUAL, OK, RECORDED, WOULD_
 from ..tasks.workspace import atomic_write
 from .config import is_worker
 from .context import RoadmapContext
-from .labels import CHANGED_FILES, CONFIRMED_AT, CONFIRMED_BY, FINGERPRINT, PHASE, STATUS
+from .labels import (
+    CHANGED_FILES,
+    CONFIRMED_AT,
+    CONFIRMED_BY,
+    DRIFT,
+    FINGERPRINT,
+    PHASE,
+    REASON,
+    STATUS,
+)
 from .nodes import DIFF_SECTION, MESSAGE_SECTION, RoadmapItem, TaskItem
 from .plan import plan_dict
-from .reports import COLOURS, STATUS_WORDS, log_skip, report_properties, skip_reason
+from .reports import (
+    COLOURS,
+    STATUS_WORDS,
+    log_skip,
+    not_run_line,
+    report_properties,
+    shorten,
+    skip_reason,
+)
 from .selection import Selection
-from .state import Record, ResumeState, now_stamp, roadmap_key, short_stamp
+from .state import FileStamp, Record, ResumeState, now_stamp, safe_part, short_stamp
 from .tables import PhaseSummary, status_table
 
 
@@ -64,6 +82,11 @@ class Engine:
         self.statuses: dict[str, str] = {}
         self.summary = PhaseSummary()
         self.fail_on_changes = bool(config.getoption("orchestrate_fail_on_changes"))
+        self.redo = bool(config.getoption("orchestrate_redo"))
+        self._held_skips: list[pytest.TestReport] = []
+        self._in_summary = False
+        self._verified: dict[tuple[str, str], Record | None] = {}
+        self.drift: dict[tuple[str, str], str] = {}  # why a recorded task runs again
 
     def add_context(self, file_nodeid: str, context: RoadmapContext) -> None:
         """Called by each RoadmapFile once it has loaded its roadmap."""
@@ -152,7 +175,7 @@ class Engine:
             self.config,
             item.nodeid,
             item.location,
-            (os.fspath(path), (line or 0) + 1),
+            (item.location[0], (line or 0) + 1),
             f"done {short_stamp(record.finished)}",
             properties,
             item.own_keywords(),
@@ -182,7 +205,7 @@ class Engine:
             return None if outcome.ok else Unmet(outcome.cause)
         # Selected but not seen here: under xdist it ran on another worker, and the scheduler
         # only sends an item once everything it waits for has passed.
-        if nodeid in self.selected or self.done_record(ctx, dep) is not None:
+        if nodeid in self.selected or self.verified(ctx, dep) is not None:
             return None
         phase = graph.phase[dep]
         what = f"{phase} checkpoint" if graph.kind[dep] == CHECKPOINT else dep
@@ -205,8 +228,73 @@ class Engine:
         return None
 
     def done_record(self, ctx: RoadmapContext, node: str) -> Record | None:
-        """The cache record if this node is done as currently defined."""
-        return self.state.done(ctx.rid, node, ctx.fingerprint(node))
+        """The record that lets this run skip ``node``: verified, and no ``--redo`` or dry run.
+
+        A dry run never trusts the cache: it answers "what would change on disk now".
+        """
+        if self.redo or self.dry_run:
+            return None
+        return self.verified(ctx, node)
+
+    def verified(self, ctx: RoadmapContext, node: str) -> Record | None:
+        """The record if ``node`` is done as currently defined *and* the disk still agrees.
+
+        A record carries stamps of the files its task wrote, read or confirmed; a file that no
+        longer matches (a hand revert, a copied cache, another checkout) sends the task back to
+        run, and the reason is kept for its report. A checkpoint is done only while every task of
+        its phase is. Decided once per node per session.
+        """
+        key = (ctx.rid, node)
+        if key in self._verified:
+            return self._verified[key]
+        record = self.state.current(ctx.rid, node, ctx.fingerprint(node))
+        if record is not None:
+            drift = record.drift(ctx.roadmap.project_root)
+            phase = checkpoint_phase(node)
+            if drift is not None:
+                self.drift[key] = f"drift: {drift}"
+                record = None
+            elif phase is not None and not all(
+                self.verified(ctx, t.id)
+                for p in ctx.roadmap.phases
+                if p.key == phase
+                for t in p.tasks()
+            ):
+                record = None
+        self._verified[key] = record
+        return record
+
+    def _record(
+        self, ctx: RoadmapContext, node: str, status: str, props: dict[str, Any], duration: float
+    ) -> Record:
+        """The record of a task that just finished, with stamps of every file it stands for."""
+        changed = tuple(str(props.get(CHANGED_FILES, "")).split())
+        task = ctx.task(node)
+        named = (*task.writes(), *task.reads()) if task is not None else ()
+        root = ctx.roadmap.project_root
+        stamps = {rel: FileStamp.of(root / rel) for rel in sorted({*named, *changed})}
+        fingerprint = str(props.get(FINGERPRINT, ""))
+        return Record(fingerprint, now_stamp(), status, changed, stamps, duration)
+
+    def _restamp_shared(self, ctx: RoadmapContext, node: str, record: Record) -> None:
+        """Another task's edit of a shared file is not drift.
+
+        Two tasks that edit one file (1.1 and 1.2 both edit jest.config.js) run one after the
+        other, and the later one's result is the state both want. So records that stamp the same
+        file take the new stamp, but only those known good this session (done or passed): a
+        record not seen this run keeps its stamp and is checked against the disk next time.
+        """
+        names = {safe_part(n): n for n in ctx.graph.deps}
+        for name, other in self.state.records(ctx.rid).items():
+            other_node = names.get(name)
+            shared = {f: s for f, s in record.stamps.items() if other.stamps.get(f, s) != s}
+            if other_node is None or other_node == node or not shared:
+                continue
+            outcome = self.outcomes.get(ctx.nodeids.get(other_node, ""))
+            if outcome is not None and outcome.ok:
+                self.state.save(
+                    ctx.rid, other_node, replace(other, stamps={**other.stamps, **shared})
+                )
 
     # -- outcomes -------------------------------------------------------------------------------
 
@@ -216,7 +304,7 @@ class Engine:
             return
         status = FAILED if report.failed else props.get(STATUS)
         file_part, node = split_nodeid(report.nodeid)
-        rid = roadmap_key(file_part)
+        ctx = self.contexts.get(file_part)
         self.summary.add(str(props[PHASE]), report)
         if status is None:
             return
@@ -228,8 +316,9 @@ class Engine:
                 self.diffs.append((report.nodeid, text))
             elif MESSAGE_SECTION in name and report.when == "call":
                 self.messages.append((report.nodeid, text))
-        if report.when != "call" and not report.failed:
+        if (report.when != "call" and not report.failed) or ctx is None:
             return
+        rid = ctx.rid
         if CONFIRMED_BY in props:
             self.state.save_confirmation(
                 rid,
@@ -244,10 +333,9 @@ class Engine:
         if phase is not None and status in (OK, FAILED):
             self.state.save_checkpoint(rid, phase, "passed" if status == OK else "failed")
         if report.passed and status in RECORDED and not self.dry_run:
-            files = tuple(str(props.get(CHANGED_FILES, "")).split())
-            self.state.save(
-                rid, node, Record(str(props.get(FINGERPRINT, "")), now_stamp(), status, files)
-            )
+            record = self._record(ctx, node, status, props, report.duration)
+            self.state.save(rid, node, record)
+            self._restamp_shared(ctx, node, record)
 
     @staticmethod
     def _outcome(node: str, status: str, report: pytest.TestReport) -> Outcome:
@@ -272,8 +360,13 @@ class Engine:
             category, letter, word = STATUS_WORDS.get(status, STATUS_WORDS[FAILED])
             if report.failed:
                 category, letter, word = STATUS_WORDS[FAILED]
-            if report.when == "call" and report.passed:
-                word = f"{word} ({report.duration:.2f}s)"
+            if self._in_summary:
+                pass
+            elif report.when == "call" and report.passed:
+                drift = props.get(DRIFT)
+                word = f"{word} ({report.duration:.2f}s{f', {drift}' if drift else ''})"
+            elif report.failed and props.get(REASON):
+                word = f"{word} ({shorten(str(props[REASON]))})"
             return category, letter, (word, COLOURS[category])
         return None
 
@@ -286,13 +379,14 @@ class Engine:
         if reporter is None:
             return True
         for ctx in self.contexts.values():
-            for line in status_table(ctx, self.state):
+            for line in status_table(ctx, self.state, self.verified):
                 reporter.write_line(line)
         return True
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.config.getoption("orchestrate_status"):
             return
+        self._not_run_summary(terminalreporter)
         if self.diffs and self.dry_run:
             terminalreporter.section("dry run: what would change")
             for nodeid, diff in self.diffs:
@@ -313,6 +407,35 @@ class Engine:
                 red=True,
                 bold=True,
             )
+
+    @contextmanager
+    def summary_skips_held(self, terminalreporter: Any) -> Iterator[None]:
+        """While pytest writes its summary, keep our skips out of its ``-rs`` list.
+
+        pytest's folded skip summary names every line with the first skip's word (all ``DONE``);
+        ours are listed by ``pytest_terminal_summary`` instead, each with its own word and id.
+        They come back before pytest writes its final counts line. Also, while the summary is
+        written, status words lose the details (duration, reason) that only the ``-v`` line needs.
+        """
+        self._in_summary = True
+        skipped = terminalreporter.stats.get("skipped", [])
+        wants_list = "s" in getattr(terminalreporter, "reportchars", "")
+        ours = [r for r in skipped if PHASE in report_properties(r)] if wants_list else []
+        if ours:
+            terminalreporter.stats["skipped"] = [r for r in skipped if r not in ours]
+        self._held_skips = ours
+        try:
+            yield
+        finally:
+            if ours:
+                terminalreporter.stats.setdefault("skipped", []).extend(ours)
+
+    def _not_run_summary(self, terminalreporter: Any) -> None:
+        """``-rs``: one line per roadmap item that did not run (held back from pytest's list)."""
+        if self._held_skips:
+            terminalreporter.section("orchestrate: not run")
+            for report in self._held_skips:
+                terminalreporter.write_line(not_run_line(report))
 
     def would_change(self) -> list[str]:
         """Node ids whose dry run found files to change."""

@@ -14,6 +14,8 @@ from ..roadmap.model import Checkpoint, Group, Phase, TaskBase
 PHASE, GROUP, TYPE, PRIORITY = "phase", "group", "type", "priority"
 STATUS, CHANGED_FILES, FINGERPRINT = "status", "changed_files", "fingerprint"
 CONFIRMED_BY, CONFIRMED_AT = "confirmed_by", "confirmed_at"
+REASON = "reason"  # a failure's first line, for the -v line
+DRIFT = "drift"  # why a recorded task ran again
 
 
 def attempt_property(attempt: int) -> str:

@@ -17,7 +17,15 @@ from ..roadmap.keys import CHECKPOINT, checkpoint_node
 from ..roadmap.load import missing_files
 from ..roadmap.model import Checkpoint, Group, Phase, TaskBase
 from ..tasks.checks import CoverageMeasured, run_checks
-from ..tasks.registry import Result
+from ..tasks.registry import (
+    BLOCKED,
+    CHANGED,
+    DONE,
+    FAILED,
+    MANUAL,
+    WOULD_CHANGE,
+    Result,
+)
 from ..tasks.retry import backoff_delay
 from ..tasks.workspace import Workspace
 from .baseline import coverage_history
@@ -27,7 +35,9 @@ from .labels import (
     CHANGED_FILES,
     CONFIRMED_AT,
     CONFIRMED_BY,
+    DRIFT,
     FINGERPRINT,
+    REASON,
     STATUS,
     Labels,
     attempt_property,
@@ -36,6 +46,7 @@ from .labels import (
 )
 from .prompt import ask_human
 from .state import current_user, now_stamp, short_stamp
+from .terminal import Live
 
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
@@ -142,6 +153,8 @@ class GroupNode(_RoadmapNode, pytest.Collector):
 class RoadmapItem(_RoadmapNode, pytest.Item):
     """What tasks and checkpoints share: marks, the blocked/done check, reporting."""
 
+    _live: Live | None = None
+
     node: str  # the graph node name
     line: int
     phase: Phase
@@ -153,11 +166,14 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
             self.add_marker(mark)
         self.user_properties.extend(labels.properties)
 
-    def set_status(self, status: str, files: tuple[str, ...] = ()) -> None:
-        """Record the outcome word, where reporting and JUnit read it."""
+    def set_status(self, status: str, files: tuple[str, ...] = (), reason: str = "") -> None:
+        """Record the outcome word (and a failure's short reason), where reporting and JUnit
+        read it."""
         self.user_properties.append((STATUS, status))
         if files:
             self.user_properties.append((CHANGED_FILES, " ".join(files)))
+        if reason:
+            self.user_properties.append((REASON, reason))
 
     @property
     def engine(self) -> Engine:
@@ -167,12 +183,12 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
         self.user_properties.append((FINGERPRINT, self.context.fingerprint(self.node)))
         reason = self.engine.blocked_reason(self.context, self.node)
         if reason:
-            self.skip("blocked", f"blocked: {reason}")
+            self.skip(BLOCKED, f"blocked: {reason}")
         # Engine.pytest_runtest_protocol reports done items without setup; this covers a plugin
         # whose own runtest_protocol runs first.
         record = self.engine.done_record(self.context, self.node)
         if record is not None:
-            self.skip("done", f"done {short_stamp(record.finished)}")
+            self.skip(DONE, f"done {short_stamp(record.finished)}")
 
     def skip(self, status: str, reason: str) -> NoReturn:
         """Skip with ``reason``, reported at the task's line in the roadmap (not at this code)."""
@@ -180,31 +196,68 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
         raise pytest.skip.Exception(reason, _use_item_location=True)
 
     def run_with_retries(self, attempt_once: Callable[[], Result], retries: int) -> Result:
-        """Call ``attempt_once`` until it succeeds, a failure is not retryable, or attempts run out."""
+        """Call ``attempt_once`` until it succeeds, a failure is not retryable, or attempts run out.
+
+        Every failed attempt stays visible (JUnit ``attempt_N``, a report section), but output
+        repeated identically across attempts is shown once, naming the attempts it stands for.
+        At a terminal, the wait before each retry is announced as it starts.
+        """
         settings = self.context.roadmap.settings
-        attempt = 1
+        failures: list[str] = []
         while True:
+            attempt = len(failures) + 1
             try:
-                return attempt_once()
+                result = attempt_once()
             except TaskFailed as e:
+                failures.append(str(e))
                 if attempt > retries or not self.should_retry(e):
-                    self.set_status("failed")
+                    self.set_status(FAILED, reason=_first_line(e))
+                    e.args = (self._final_message(e, failures, retries),)
                     raise
-                # Every attempt's failure stays visible: in JUnit and in the final report.
-                first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
-                self.user_properties.append((attempt_property(attempt), f"failed: {first_line}"))
-                self.add_report_section("call", f"attempt {attempt}", str(e))
-                time.sleep(
-                    backoff_delay(
-                        attempt, settings.retry_delay_seconds, settings.retry_max_delay_seconds
-                    )
+                self.user_properties.append(
+                    (attempt_property(attempt), f"failed: {_first_line(e)}")
                 )
-                attempt += 1
+                delay = backoff_delay(
+                    attempt, settings.retry_delay_seconds, settings.retry_max_delay_seconds
+                )
+                code = f" (exit {e.returncode})" if isinstance(e, CommandFailed) else ""
+                self.live.line(f"attempt {attempt + 1}/{retries + 1} in {delay:.1f} s{code}")
+                time.sleep(delay)
+                continue
             except ConfirmationNeeded:
                 raise
             except Exception:
-                self.set_status("failed")
+                self.set_status(FAILED)
                 raise
+            self._attempt_sections(failures, final=None)
+            return result
+
+    def _final_message(self, error: TaskFailed, failures: list[str], retries: int) -> str:
+        """The failure as reported: earlier attempts folded in, and why it was not retried."""
+        text = str(error)
+        self._attempt_sections(failures[:-1], final=text)
+        same = [n for n, out in enumerate(failures, 1) if out == text]
+        if len(same) > 1:
+            text += f"\n(same output in attempts {_attempt_range(same)})"
+        if retries and isinstance(error, CommandFailed) and error.permanent:
+            text += f"\nnot retried: {error.permanent}"
+        return text
+
+    def _attempt_sections(self, failures: list[str], final: str | None) -> None:
+        """One report section per distinct earlier output (the final one is the failure itself)."""
+        seen: dict[str, list[int]] = {}
+        for n, out in enumerate(failures, 1):
+            if out != final:
+                seen.setdefault(out, []).append(n)
+        for out, attempts in seen.items():
+            self.add_report_section("call", f"attempt {_attempt_range(attempts)}", out)
+
+    @property
+    def live(self) -> Live:
+        """Progress lines for this item at a terminal (none elsewhere)."""
+        if self._live is None:
+            self._live = Live(self.config, self.name)
+        return self._live
 
     def workspace(self) -> Workspace:
         """A fresh workspace on the project root, honouring ``--dry-run``."""
@@ -260,12 +313,20 @@ class TaskItem(RoadmapItem):
     def runtest(self) -> None:
         handler = task_types(self.config).handlers.get(self.task.type)
         if handler is None:
-            self.set_status("failed")
-            raise TaskFailed(f"no handler for type {self.task.type} is installed")
+            message = f"no handler for type {self.task.type} is installed"
+            self.set_status(FAILED, reason=message)
+            raise TaskFailed(message)
         settings = self.context.roadmap.settings
 
         def attempt() -> Result:
-            return handler(self.task, self.workspace(), settings)
+            workspace = self.workspace()
+            workspace.on_output = self.live.output
+            with self.live.heartbeat():
+                return handler(self.task, workspace, settings)
+
+        drift = self.engine.drift.get((self.context.rid, self.node))
+        if drift:
+            self.user_properties.append((DRIFT, drift))
 
         retries = (
             self.task.retry_attempts
@@ -276,12 +337,11 @@ class TaskItem(RoadmapItem):
             result = self.run_with_retries(attempt, retries)
         except ConfirmationNeeded as request:
             result = self.confirm(str(request))
-        status = (
-            "would_change" if self.engine.dry_run and result.status == "changed" else result.status
-        )
+        status = WOULD_CHANGE if self.engine.dry_run and result.status == CHANGED else result.status
         self.set_status(status, tuple(c.path for c in result.changes))
-        if result.message:
-            self.add_report_section("call", MESSAGE_SECTION, result.message)
+        message = "\n".join(m for m in (drift, result.message) if m)
+        if message:
+            self.add_report_section("call", MESSAGE_SECTION, message)
         diff = "".join(c.diff for c in result.changes)
         if diff:
             self.add_report_section("call", DIFF_SECTION, diff)
@@ -302,7 +362,7 @@ class TaskItem(RoadmapItem):
             # The controller writes the record when this report reaches it (workers never write).
             self.user_properties += [(CONFIRMED_BY, user), (CONFIRMED_AT, at)]
             return Result.ok(f"confirmed by {user} at {short_stamp(at)}")
-        self.skip("manual", f"manual: waiting for confirmation; run with --confirm {task.id}")
+        self.skip(MANUAL, f"manual: waiting for confirmation; run with --confirm {task.id}")
 
     def should_retry(self, error: TaskFailed) -> bool:
         retry_on = self.task.retry_on
@@ -342,3 +402,15 @@ class CheckpointItem(RoadmapItem):
     def __repr__(self) -> str:
         kind = "blocking" if self.checkpoint.blocking else "non-blocking"
         return f"<Checkpoint {self.phase.key}: {self.checkpoint.name} ({kind}, {len(self.checkpoint.checks)} checks)>"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _attempt_range(attempts: list[int]) -> str:
+    """``[1, 2, 3, 4]`` -> ``1–4``; ``[1, 3]`` -> ``1, 3``."""
+    if len(attempts) > 1 and attempts == list(range(attempts[0], attempts[-1] + 1)):
+        return f"{attempts[0]}–{attempts[-1]}"
+    return ", ".join(map(str, attempts))

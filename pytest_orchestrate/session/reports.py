@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ..roadmap.keys import CHECKPOINT
 from ..tasks.registry import (
     BLOCKED,
     CHANGED,
@@ -25,6 +26,7 @@ from ..tasks.registry import (
     WOULD_RUN,
     Status,
 )
+from .labels import STATUS
 
 # Per status: pytest's category, the letter for quiet mode, the word for -v.
 STATUS_WORDS: dict[Status, tuple[str, str, str]] = {
@@ -44,6 +46,28 @@ COLOURS = {"passed": {"green": True}, "skipped": {"yellow": True}, "failed": {"r
 def report_properties(report: pytest.TestReport) -> dict[str, Any]:
     """A report's user properties as a dict (the last value of a repeated name wins)."""
     return dict(getattr(report, "user_properties", ()))  # CollectReports have none
+
+
+def shorten(text: str, width: int = 70) -> str:
+    """One line of at most ``width`` characters."""
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def not_run_line(report: pytest.TestReport) -> str:
+    """``BLOCKED 2.8: 2.7 failed (config/phases.yaml:131)``: one roadmap item that did not run."""
+    props = report_properties(report)
+    status = props.get(STATUS)
+    word = STATUS_WORDS[status][2] if status in STATUS_WORDS else "SKIPPED"
+    file_part, _, rest = report.nodeid.partition("::")
+    parts = rest.split("::")
+    name = f"{parts[0]} checkpoint" if parts[-1] == CHECKPOINT else parts[-1]
+    reason = skip_reason(report)
+    for prefix in ("blocked: ", "manual: "):
+        reason = reason.removeprefix(prefix)
+    line = report.longrepr[1] if isinstance(report.longrepr, tuple) else None
+    where = f"{file_part}:{line}" if line else file_part
+    return f"{word} {name}: {reason} ({where})"
 
 
 def log_skip(

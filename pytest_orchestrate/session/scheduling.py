@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import os
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -500,7 +499,7 @@ class DagScheduling:
             self.config,
             info.nodeid,
             (rel, info.line - 1, info.labels.describe),
-            (os.fspath(info.path), info.line),
+            (rel, info.line),
             f"blocked: {reason}",
             properties,
             (info.nodeid.rsplit("::", 1)[-1], rel.rsplit("/", 1)[-1], *info.labels.marks),

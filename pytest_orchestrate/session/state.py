@@ -10,10 +10,11 @@ in place and a SIGKILL mid-write would leave half a file. Only the controller wr
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,14 @@ def safe_part(part: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", part).replace("..", "_")
 
 
-def roadmap_key(display: str) -> str:
-    """The cache namespace of one roadmap file, from its rootdir-relative path."""
-    return safe_part(display)
+def roadmap_key(display: str, project_root: Path) -> str:
+    """The cache namespace of one roadmap acting on one repository.
+
+    Records describe a repository, so they are keyed by the resolved project root as well as by the
+    roadmap's rootdir-relative path: one rootdir can drive several repositories without mixing them.
+    """
+    root = hashlib.sha256(os.fsencode(project_root.resolve())).hexdigest()[:12]
+    return f"{safe_part(display)}@{root}"
 
 
 def now_stamp() -> str:
@@ -47,26 +53,92 @@ def short_stamp(stamp: str) -> str:
 
 
 @dataclass(frozen=True)
+class FileStamp:
+    """What a file was when its task finished: size and mtime (cheap to compare) and a content hash.
+
+    ``sha256`` is empty for a file that did not exist.
+    """
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp:
+        """Stamp ``path`` as it is now."""
+        try:
+            st = path.stat()
+            return cls(st.st_size, st.st_mtime_ns, _sha256(path))
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return cls(0, 0, "")
+
+    def matches(self, path: Path) -> bool:
+        """Whether ``path`` still has this content. Same size and mtime means unchanged (as make and
+        git assume); otherwise the content decides, so a file touched but not changed still matches."""
+        try:
+            st = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return not self.sha256
+        if not self.sha256:
+            return False
+        if st.st_size == self.size and st.st_mtime_ns == self.mtime_ns:
+            return True
+        return st.st_size == self.size and _sha256(path) == self.sha256
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+@dataclass(frozen=True)
 class Record:
-    """A finished task: what it was, when it finished, what it did."""
+    """A finished task: what it was, when it finished, what it did, and the files it stands for."""
 
     fingerprint: str
     finished: str
     status: str
-    files: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # the files it changed
+    stamps: dict[str, FileStamp] = field(default_factory=dict)  # files it wrote, read or confirmed
+    duration: float = 0.0  # seconds its run took
 
     @classmethod
     def parse(cls, raw: Any) -> Record | None:
         """A record from disk, or None if it is missing or not one of ours."""
         try:
+            stamps = {
+                str(k): FileStamp(int(v[0]), int(v[1]), str(v[2]))
+                for k, v in raw.get("stamps", {}).items()
+            }
             return cls(
                 str(raw["fingerprint"]),
                 str(raw["finished"]),
                 str(raw["status"]),
                 tuple(raw.get("files", ())),
+                stamps,
+                float(raw.get("duration", 0.0)),
             )
-        except (TypeError, KeyError, AttributeError):
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError):
             return None
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as stored."""
+        return {
+            "fingerprint": self.fingerprint,
+            "finished": self.finished,
+            "status": self.status,
+            "files": list(self.files),
+            "stamps": {k: [s.size, s.mtime_ns, s.sha256] for k, s in sorted(self.stamps.items())},
+            "duration": round(self.duration, 3),
+        }
+
+    def drift(self, root: Path) -> str | None:
+        """Why the disk no longer matches this record (``jest.config.js changed since ...``), or None."""
+        for rel, stamp in self.stamps.items():
+            if not stamp.matches(root / rel):
+                gone = stamp.sha256 and not (root / rel).exists()
+                return f"{rel} {'was deleted' if gone else 'changed'} since {short_stamp(self.finished)}"
+        return None
 
 
 class ResumeState:
@@ -74,7 +146,6 @@ class ResumeState:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.redo: bool = config.getoption("orchestrate_redo")
         self.is_worker = is_worker(config)
         self._records: dict[tuple[str, str], Record | None] = {}
         self._loaded: set[str] = set()
@@ -135,13 +206,21 @@ class ResumeState:
         rec = self.record(rid, node)
         return rec if rec is not None and rec.fingerprint == fingerprint else None
 
-    def done(self, rid: str, node: str, fingerprint: str) -> Record | None:
-        """The record that lets a run skip the task: current, and no ``--redo``."""
-        return None if self.redo else self.current(rid, node, fingerprint)
+    def records(self, rid: str) -> dict[str, Record]:
+        """Every readable record of one roadmap and project root, by file-safe node name."""
+        if rid not in self._loaded:
+            self._load_all(rid)
+        return {name: rec for (r, name), rec in self._records.items() if r == rid and rec}
+
+    def has_records(self, rid: str) -> bool:
+        """Whether anything was ever recorded for this roadmap and project root."""
+        if rid not in self._loaded:
+            self._load_all(rid)
+        return any(key[0] == rid for key in self._records)
 
     def save(self, rid: str, node: str, record: Record) -> None:
         """Record a finished task now (controller only)."""
-        self._write(TASKS, rid, node, {**asdict(record), "files": list(record.files)})
+        self._write(TASKS, rid, node, record.to_json())
         self._records[(rid, safe_part(node))] = record
 
     def confirmation(self, rid: str, task_id: str, fingerprint: str) -> dict[str, str] | None:

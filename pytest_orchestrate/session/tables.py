@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import pytest
 
@@ -58,8 +59,11 @@ class PhaseSummary:
         return _table(header, rows)
 
 
-def status_table(ctx: RoadmapContext, state: ResumeState) -> list[str]:
-    """``status``: per phase, tasks done/total, each group's state, the last checkpoint, the current phase."""
+def status_table(
+    ctx: RoadmapContext, state: ResumeState, is_done: Callable[[RoadmapContext, str], object]
+) -> list[str]:
+    """``status``: per phase, tasks done/total, each group's state, the last checkpoint, the
+    current phase. ``is_done`` is the engine's verified check, so status says what is true on disk."""
     roadmap = ctx.roadmap
     rows = []
     current = None
@@ -67,9 +71,7 @@ def status_table(ctx: RoadmapContext, state: ResumeState) -> list[str]:
         groups = []
         done_total = [0, 0]
         for group in phase.groups:
-            done = sum(
-                1 for t in group.tasks if state.current(ctx.rid, t.id, ctx.fingerprint(t.id))
-            )
+            done = sum(1 for t in group.tasks if is_done(ctx, t.id))
             done_total[0] += done
             done_total[1] += len(group.tasks)
             word = (
@@ -101,6 +103,15 @@ def status_table(ctx: RoadmapContext, state: ResumeState) -> list[str]:
             ]
         )
     lines = [f"roadmap: {roadmap.display}  (project root: {roadmap.project_root})"]
+    if not state.enabled:
+        lines.append(
+            "no cache (-p no:cacheprovider): nothing is recorded, so nothing shows as done"
+        )
+    elif not state.has_records(ctx.rid):
+        lines.append(
+            "no records for this project root yet: nothing has run here, or the cache "
+            "was cleared (records are kept per project root)"
+        )
     lines += _table(["phase", "name", "done", "groups", "last checkpoint"], rows)
     lines.append(
         f"current phase: {current.key} ({current.name})"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from ..errors import CommandFailed, TaskFailed
 from ..roadmap.model import CommandSpec, CommandTask, Settings
-from .process import run
+from .process import Completed, run
 from .registry import Result
 from .workspace import Workspace
 
@@ -21,7 +22,14 @@ def run_command(spec: CommandSpec, workspace: Workspace, timeout_minutes: float)
     assert command is not None
     if not shell and isinstance(command, str):
         command = shlex.split(command)
-    done = run(command, shell=shell, cwd=cwd, env=spec.env, timeout=timeout_minutes * 60)
+    done = run(
+        command,
+        shell=shell,
+        cwd=cwd,
+        env=spec.env,
+        timeout=timeout_minutes * 60,
+        on_output=workspace.on_output,
+    )
     if done.timed_out:
         raise CommandFailed(
             f"timed out after {_minutes(timeout_minutes)}: {spec.display()}\n"
@@ -33,8 +41,24 @@ def run_command(spec: CommandSpec, workspace: Workspace, timeout_minutes: float)
             f"`{spec.display()}` exited {done.returncode}, expected {spec.expect_exit}\n"
             f"{done.tail()}".rstrip(),
             done.returncode,
+            permanent=not_transient(done),
         )
     return done.output
+
+
+# npm's words for `npm run <name>` when package.json has no such script (npm 7+ and npm 6).
+MISSING_NPM_SCRIPT = re.compile(r"npm (?:error|ERR!) Missing script:", re.IGNORECASE)
+
+
+def not_transient(done: Completed) -> str:
+    """Why retrying this failure cannot help, or "" when it might (a flaky network, a lock)."""
+    if done.returncode == 127:
+        return "exit 127 is not transient (the program was not found)"
+    if done.returncode == 126:
+        return "exit 126 is not transient (the program cannot be executed)"
+    if MISSING_NPM_SCRIPT.search(done.output):
+        return "a missing npm script is not transient"
+    return ""
 
 
 def run_command_task(task: CommandTask, workspace: Workspace, settings: Settings) -> Result:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,13 @@ def run(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    on_output: Callable[[str], None] | None = None,
 ) -> Completed:
-    """Run ``command`` in its own session; on timeout, SIGKILL the session's process group."""
+    """Run ``command`` in its own session; on timeout, SIGKILL the session's process group.
+
+    Output is read line by line as it comes, and each line is passed to ``on_output`` (the
+    terminal's sign of life for a long task).
+    """
     full_env = {**os.environ, **(env or {})}
     try:
         proc = subprocess.Popen(
@@ -42,27 +48,44 @@ def run(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            # its own process group, so a timeout can kill everything it started
-            start_new_session=True,
+            start_new_session=True,  # its own process group, so a timeout can kill all it started
         )
     except FileNotFoundError as e:
         return Completed(127, f"command not found: {e.filename}")
     except PermissionError as e:
         return Completed(126, f"permission denied: {e.filename}")
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=_read, args=(proc, chunks, on_output), daemon=True)
+    reader.start()
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc.pid)
-        out, _ = proc.communicate()
-        return Completed(None, _decode(out), timed_out=True)
+        proc.wait()
+        reader.join()
+        return Completed(None, _decode(b"".join(chunks)), timed_out=True)
     except BaseException:
         # Ctrl-C or a pytest timeout: leave nothing running behind us.
         _kill_group(proc.pid)
         proc.wait()
         raise
-    # A background grandchild could still hold the group; the task is over, so it goes too.
+    # A background grandchild could still hold the group (and the pipe); the task is over, so it
+    # goes too.
     _kill_group(proc.pid)
-    return Completed(proc.returncode, _decode(out))
+    reader.join()
+    return Completed(proc.returncode, _decode(b"".join(chunks)))
+
+
+def _read(
+    proc: subprocess.Popen[bytes], chunks: list[bytes], on_output: Callable[[str], None] | None
+) -> None:
+    """Collect the output; tell ``on_output`` each line as it arrives."""
+    assert proc.stdout is not None
+    for line in iter(proc.stdout.readline, b""):
+        chunks.append(line)
+        if on_output is not None:
+            on_output(_decode(line).rstrip())
+    proc.stdout.close()
 
 
 def _kill_group(pgid: int) -> None:

@@ -10,7 +10,7 @@ import difflib
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,8 @@ class Workspace:
         None  # where the roadmap lives; its templates/ folder is found from it
     )
     changes: list[Change] = field(default_factory=list)
+    # Told each line a task's programs print, as they print it (the terminal's sign of life).
+    on_output: Callable[[str], None] | None = None
 
     def path(self, rel: str) -> Path:
         """The absolute path of ``rel``, refused if it leaves the project root."""
