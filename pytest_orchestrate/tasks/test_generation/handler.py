@@ -288,7 +288,7 @@ def plan_python(task: TestGenerationTask, workspace: Workspace, sources: Sequenc
         sources,
         task_id=task.id,
         estimated_tests=task.estimated_tests,
-        style=str(getattr(task, "style", "shape")),
+        style="characterize" if characterizes(task) else "shape",
         output=task.output,
         params=task.params,
     )
