@@ -8,6 +8,11 @@ scheduler does not: it ranks by the number of tasks left on a chain) is printed 
 
 Goals: ``-n 4`` within 1.10x of the bound, and never slower than ``make -j4`` on a Makefile of the
 same DAG (generated here from the same graph pytest uses).
+
+Last, learned durations: the same ``-n 4`` run twice with the cache on, the first ranking ready
+tasks by the number of tasks on their chain (nothing learned yet), the second (``--redo``) by the
+seconds each task took in the first; on the roadmap and on one built to mislead counting (a long
+task beside chains of short ones). ``--learned-only`` prints just that comparison.
 """
 
 from __future__ import annotations
@@ -157,18 +162,18 @@ def list_schedule(graph: Graph, weights: dict[str, float]) -> float:
     return now
 
 
-def makespan(log: Path) -> float:
+def makespan(log: Path, tasks: int = TASKS) -> float:
     """First start to last end, from the tasks' own log."""
     starts: list[float] = []
     ends: list[float] = []
     for line in log.read_text().splitlines():
         what, _, stamp = line.split()
         (starts if what == "start" else ends).append(float(stamp))
-    assert len(starts) == len(ends) == TASKS, (len(starts), len(ends))
+    assert len(starts) == len(ends) == tasks, (len(starts), len(ends))
     return max(ends) - min(starts)
 
 
-def timed_run(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float]:
+def timed_run(cmd: list[str], cwd: Path, log: Path, tasks: int = TASKS) -> tuple[float, float]:
     """(makespan, wall) of one run of ``cmd``."""
     log.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -185,7 +190,7 @@ def timed_run(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float]:
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-3000:]}")
-    return makespan(log), wall
+    return makespan(log, tasks), wall
 
 
 def best(cmd: list[str], cwd: Path, log: Path, repeat: int) -> tuple[float, float]:
@@ -250,6 +255,99 @@ def measure(seed: int, repeat: int, serial: bool) -> Figures:
         )
 
 
+# Learned durations: a first run ranks ready tasks by the number of tasks on their chain and
+# records how long each took; a second one (--redo) ranks them by seconds of work on the chain.
+LONG, SHORT, CHAINS, CHAIN = 2.4, 0.2, 4, 3  # one long task beside four chains of short ones
+
+
+def wrong_for_counting(log: Path) -> tuple[str, dict[str, float]]:
+    """Counting puts the 3-task chains first; the long task then runs last, alone."""
+    durations = {"1.1": LONG}
+    lines = [
+        "phase_1:",
+        "  name: Counting misleads",
+        "  groups:",
+        "    group_a:",
+        "      name: Long",
+    ]
+    lines += [
+        "      tasks:",
+        f'        - {{id: "1.1", name: long, type: command, run: "{timed("1.1", LONG, log)}"}}',
+    ]
+    n = 1
+    for c in range(CHAINS):
+        lines += [
+            f"    group_{'bcde'[c]}:",
+            f"      name: Chain {c}",
+            "      execution: sequential",
+        ]
+        lines.append("      tasks:")
+        for _ in range(CHAIN):
+            n += 1
+            durations[f"1.{n}"] = SHORT
+            run = timed(f"1.{n}", SHORT, log)
+            lines.append(f'        - {{id: "1.{n}", name: short, type: command, run: "{run}"}}')
+    return "\n".join(lines) + "\n", durations
+
+
+def counted_then_learned(
+    text: str, durations: dict[str, float], repeat: int
+) -> tuple[float, float, int, float, float]:
+    """(bound, simulated list schedule, tasks on the critical path, makespan by task count, by
+    learned seconds) at -n 4."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        log = root / "log"
+        (root / "config").mkdir()
+        (root / "config" / "phases.yaml").write_text(text.replace("LOGFILE", str(log)))
+        roadmap = load_roadmap(
+            root / "config" / "phases.yaml",
+            display="config/phases.yaml",
+            task_models=BUILTIN_TASK_MODELS,
+            default_root=root,
+        )
+        graph = build_graph(roadmap)
+        weights = {**durations, **{n: 0.0 for n in graph.deps if n not in durations}}
+        bound = max(max(graph.longest_path(weights).values()), sum(durations.values()) / WORKERS)
+        cmd = [sys.executable, "-m", "pytest", "--roadmap", "config/phases.yaml", "--all"]
+        cmd += ["-p", "no:randomly", "-q", "-n", str(WORKERS)]
+        tasks = len(durations)
+        counted = timed_run([*cmd, "--cache-clear"], root, log, tasks)[0]
+        learned = min(timed_run([*cmd, "--redo"], root, log, tasks)[0] for _ in range(repeat))
+        chain = critical_tasks(graph, weights)
+        return bound, list_schedule(graph, weights), chain, counted, learned
+
+
+def critical_tasks(graph: Graph, weights: dict[str, float]) -> int:
+    """How many tasks the longest weighted chain holds: each adds a task's start-up cost."""
+    longest = graph.longest_path(weights)
+    after = graph.dependents()
+    node = max(longest, key=longest.__getitem__)
+    count = 0
+    while True:
+        count += graph.kind[node] != BARRIER
+        if not after[node]:
+            return count
+        node = max(after[node], key=longest.__getitem__)
+
+
+def print_learned(repeat: int) -> None:
+    print("ranking by task count (first run) vs by learned seconds (--redo), -n 4:")
+    # The tasks log to a placeholder path, replaced by the real log once the folder exists.
+    cases = {
+        "long task beside chains": wrong_for_counting(Path("LOGFILE")),
+        f"generated roadmap (seed {SEED})": roadmap_yaml(Path("LOGFILE"), random.Random(SEED)),
+    }
+    for label, (text, durations) in cases.items():
+        bound, sim, chain, counted, learned = counted_then_learned(text, durations, repeat)
+        print(
+            f"  {label:32}: bound {bound:5.2f} s, list schedule knowing durations (sim.) "
+            f"{sim:5.2f} s ({sim / bound:.2f}x), {chain} tasks on the critical path\n"
+            f"  {'':32}  by task count {counted:5.2f} s ({counted / bound:.2f}x), "
+            f"by learned seconds {learned:5.2f} s ({learned / bound:.2f}x)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -261,7 +359,13 @@ def main() -> None:
         default=0,
         help="Also measure this many more generated roadmaps and print the medians",
     )
+    parser.add_argument(
+        "--learned-only", action="store_true", help="Only compare task-count and learned ranking"
+    )
     args = parser.parse_args()
+    if args.learned_only:
+        print_learned(args.repeat)
+        return
     f = measure(SEED, args.repeat, serial=True)
     assert f.n0 is not None
     bound = f.bound
@@ -308,6 +412,8 @@ def main() -> None:
             + " ".join(f"{x:.2f}" for x in vs_make)
             + f"   median {statistics.median(vs_make):.2f}x"
         )
+
+    print_learned(args.repeat)
 
 
 if __name__ == "__main__":
