@@ -4,7 +4,7 @@ Each task sleeps (I/O-bound) and logs its start and end, so the *makespan* (firs
 is measured the same way for every runner, apart from start-up costs; wall-clock times are printed
 next to it. The lower bound is ``max(critical path, total work / workers)``; it ignores the idle
 time phase barriers force, so a simulated list schedule that *knows* every duration (which the
-scheduler does not: it ranks by the number of tasks left on a chain) is printed as a reference.
+scheduler learns only from an earlier run's records) is printed as a reference.
 
 Goals: ``-n 4`` within 1.10x of the bound, and never slower than ``make -j4`` on a Makefile of the
 same DAG (generated here from the same graph pytest uses).
