@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,6 +236,83 @@ def test_an_unknown_check_field_is_a_collection_error_at_its_line(
     result = pytester.runpytest("--phase", "1")
     result.stdout.fnmatch_lines(["*phases.yaml:14:*expect_stauts*did you mean *expect_status*"])
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_a_check_path_outside_the_project_is_a_collection_error(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    roadmap(COVERAGE_ROADMAP.replace("report: coverage/", "report: ../elsewhere/"))
+    result = pytester.runpytest("--phase", "1")
+    result.stdout.fnmatch_lines(
+        ["*phases.yaml:11: phase_1.checkpoint.checks[[]0]: *../elsewhere/*project root*"]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def listening(port: int, within_seconds: float) -> bool:
+    """Whether something still accepts connections on ``port`` after ``within_seconds``."""
+    deadline = time.monotonic() + within_seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.1)
+
+
+def test_the_example_health_server_is_started_checked_and_stopped(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    project = pytester.path / "project"
+    (project / "scripts").mkdir(parents=True)
+    shutil.copy(EXAMPLE / "scripts" / "health-server.js", project / "scripts")
+    shutil.copy(EXAMPLE / "package.json", project)
+    port = free_port()
+    roadmap(f"""
+        phase_1:
+          name: One
+          groups:
+            group_a:
+              name: A
+              tasks:
+                - id: "1.1"
+                  name: Start the health server
+                  type: command
+                  argv: ["node", "scripts/health-server.js", "--start"]
+                  env: {{HEALTH_PORT: "{port}"}}
+          checkpoint:
+            name: Healthy
+            checks:
+              - name: Deployment healthy
+                type: http
+                url: "http://127.0.0.1:{port}/health"
+                expect_json: {{status: ok, service: educonnect-platform}}
+                deadline_seconds: 20
+                retry_delay_seconds: 0.2
+              - name: Stop the health server
+                type: command
+                argv: ["node", "scripts/health-server.js", "--stop"]
+                stdout_excludes: ["not running"]
+    """)
+    result = pytester.runpytest("--phase", "1", f"--project-root={project}", "-rA")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            f"*✓ Deployment healthy: GET http://127.0.0.1:{port}/health: 200 in * ms (attempt *)",
+            "*✓ Stop the health server: `node scripts/health-server.js --stop` exited 0",
+        ]
+    )
+    assert not (project / ".health-server.pid").exists()
+    assert not listening(port, within_seconds=5)  # stopped (SIGTERM is handled asynchronously)
 
 
 def test_a_plugin_adds_a_check_kind_through_the_hook(pytester: pytest.Pytester, roadmap) -> None:

@@ -327,7 +327,7 @@ class _Loader:
         checkpoint = None
         if spec.checkpoint is not None:
             checkpoint = self._checkpoint(
-                raw["checkpoint"], f"{key}.checkpoint", _line(raw, "checkpoint", line)
+                raw["checkpoint"], f"{key}.checkpoint", _line(raw, "checkpoint", line), root
             )
         return Phase(
             key=key,
@@ -409,7 +409,7 @@ class _Loader:
         self.fingerprints[task.id] = fingerprint(raw)
         return task
 
-    def _checkpoint(self, raw: Any, where: str, line: int) -> Checkpoint | None:
+    def _checkpoint(self, raw: Any, where: str, line: int, root: Path) -> Checkpoint | None:
         spec = self.validate(CheckpointSpec, raw, where, line, raw)
         if spec is None:
             return None
@@ -426,6 +426,11 @@ class _Loader:
                 self.error(cline, f"{cwhere}: unknown check type '{ctype}'; {hint}known: {known}")
                 continue
             check = self.validate(model, craw, cwhere, cline, craw)
+            for rel in check.paths() if check is not None else ():
+                try:
+                    resolve_inside(root, rel)
+                except UnsafePathError as e:
+                    self.error(cline, f"{cwhere}: {e}; use a path inside the project root")
             if check is not None:
                 checks.append(check)
         return Checkpoint(name=spec.name, blocking=spec.blocking, checks=tuple(checks), line=line)

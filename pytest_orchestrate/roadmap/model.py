@@ -222,6 +222,10 @@ class CheckBase(Strict):
     name: str
     timeout_minutes: float | None = Field(default=None, gt=0)
 
+    def paths(self) -> tuple[str, ...]:
+        """Every project path the check names; each must stay inside the project root."""
+        return ()
+
 
 def _regexes(patterns: list[str]) -> list[str]:
     for pattern in patterns:
@@ -240,6 +244,9 @@ class CommandCheck(CommandSpec, CheckBase):
     stdout_excludes: list[str] = []
 
     _valid_regexes = field_validator("stdout_matches", "stdout_excludes")(_regexes)
+
+    def paths(self) -> tuple[str, ...]:
+        return (self.cwd,)
 
 
 class ReportSpec(Strict):
@@ -267,6 +274,10 @@ class CoverageCheck(CheckBase):
         given = self.report if isinstance(self.report, list) else [self.report]
         return tuple(ReportSpec(path=r) if isinstance(r, str) else r for r in given)
 
+    def paths(self) -> tuple[str, ...]:
+        specs = self.reports()
+        return (self.cwd, *(s.path for s in specs), *(s.root for s in specs if s.root))
+
 
 class WorkflowCheck(CheckBase):
     """``workflow``: GitHub workflows pass the schema, the ``needs`` graph and named rules."""
@@ -274,6 +285,9 @@ class WorkflowCheck(CheckBase):
     type: Literal["workflow"]
     path: str = ".github/workflows"
     rules: list[str] = []
+
+    def paths(self) -> tuple[str, ...]:
+        return (self.path,)
 
 
 class HttpCheck(CheckBase):
