@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,7 @@ def test_learned_durations_pack_groups_into_at_most_k_jobs_longest_first(tmp_pat
 
 
 def test_the_same_roadmap_and_records_give_byte_identical_workflows(
-    pytester: pytest.Pytester, roadmap
+    pytester: pytest.Pytester, roadmap: Callable[[str], Path]
 ) -> None:
     roadmap(THREE_GROUPS.replace('run: "true"', 'run: "sleep 0.1"'))
     pytester.runpytest("--all", "-p", "no:randomly").assert_outcomes(passed=3)

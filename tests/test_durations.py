@@ -7,6 +7,7 @@ each task took. The next run (``--redo``, so everything runs again) ranks by tho
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +16,10 @@ from pytest_orchestrate.roadmap.load import load_roadmap
 from pytest_orchestrate.roadmap.model import BUILTIN_TASK_MODELS
 
 pytest.importorskip("xdist")
+
+from xdist.remote import Producer  # noqa: E402
+
+from pytest_orchestrate.session.scheduling import DagScheduling  # noqa: E402
 
 TIMEOUT = 120
 # One long task beside two chains of shorter ones; each task costs ~50 ms of start-up on top.
@@ -62,7 +67,8 @@ phase_1:
 
 
 def makespan(log: Path) -> float:
-    starts, ends = [], []
+    starts: list[float] = []
+    ends: list[float] = []
     for line in log.read_text().splitlines():
         what, _, stamp = line.split()
         (starts if what == "start" else ends).append(float(stamp))
@@ -128,3 +134,54 @@ def test_an_unknown_duration_counts_as_the_median_of_the_known_ones(tmp_path: Pa
     assert weighted["1.2"] == 5.0
     assert weighted["1.4"] == 6.0
     assert graph.critical_seconds({}) is None
+
+
+PRIORITIES_ROADMAP = """
+phase_1:
+  name: One
+  groups:
+    group_a:
+      name: A
+      execution: parallel
+      tasks:
+        - {id: "1.1", name: low, type: command, run: "true", priority: low}
+        - {id: "1.2", name: critical, type: command, run: "true", priority: critical}
+        - {id: "1.3", name: medium, type: command, run: "true"}
+        - {id: "1.4", name: high, type: command, run: "true", priority: high}
+"""
+
+
+class OneWorker:
+    """Just enough of xdist's WorkerController to record what the scheduler sends."""
+
+    def __init__(self) -> None:
+        self.gateway = SimpleNamespace(id="gw0")
+        self.sent: list[list[int]] = []
+        self.shutting_down = False
+
+    def send_runtest_some(self, indices: list[int]) -> None:
+        self.sent.append(list(indices))
+
+
+def test_equal_chains_go_in_priority_order(pytester: pytest.Pytester) -> None:
+    (pytester.path / "config").mkdir()
+    (pytester.path / "config" / "phases.yaml").write_text(PRIORITIES_ROADMAP)
+    config = pytester.parseconfigure("--tx=1*popen", "--all", "-p", "no:terminal")
+    hooks = config.pluginmanager.get_plugin("orchestrate-xdist")
+    assert hooks is not None
+    sched = hooks.pytest_xdist_make_scheduler(config=config, log=Producer("t", enabled=False))
+    assert isinstance(sched, DagScheduling)
+    ids = [f"config/phases.yaml::phase_1::group_a::1.{i}" for i in range(1, 5)]
+    worker = OneWorker()
+    sched.add_node(worker)
+    sched.add_node_collection(worker, ids)
+    sched.schedule()
+    order = []
+    while worker.sent:
+        index, park = worker.sent.pop()
+        assert park == sched.park  # the no-op item a worker waits on
+        order.append(ids[index].rsplit("::", 1)[-1])
+        sched.mark_test_complete(worker, index)
+        sched.mark_test_complete(worker, park)
+    assert order == ["1.2", "1.4", "1.3", "1.1"]  # critical, high, medium, low
+    assert sched.tests_finished

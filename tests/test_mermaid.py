@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -119,7 +120,9 @@ def classes(text: str) -> dict[str, str]:
     return out
 
 
-def test_nodes_are_coloured_by_what_the_cache_records(pytester: pytest.Pytester, roadmap) -> None:
+def test_nodes_are_coloured_by_what_the_cache_records(
+    pytester: pytest.Pytester, roadmap: Callable[[str], Path]
+) -> None:
     roadmap(STATES_ROADMAP)
     pytester.makeconftest(NOOP_TYPE)
     pytester.runpytest("--phase", "1", "--phase", "2", "-p", "no:randomly")
@@ -149,7 +152,9 @@ def test_plan_format_mermaid_maps_onto_the_pytest_option() -> None:
     assert "--orchestrate-plan-mermaid=plan.mmd" in args and "--all" not in args
 
 
-def test_the_cli_prints_the_flowchart_on_stdout(pytester: pytest.Pytester, roadmap) -> None:
+def test_the_cli_prints_the_flowchart_on_stdout(
+    pytester: pytest.Pytester, roadmap: Callable[[str], Path]
+) -> None:
     roadmap(STATES_ROADMAP)
     pytester.makeconftest(NOOP_TYPE)
     result = pytester.runpytest(*pytest_args(["plan", "--format", "mermaid"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("args", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_two_runs_append_tables_plan_chart_and_annotations(
-    pytester: pytest.Pytester, roadmap, github: Path, args: tuple[str, ...]
+    pytester: pytest.Pytester, roadmap: Callable[[str], Path], github: Path, args: tuple[str, ...]
 ) -> None:
     path = roadmap(ROADMAP)
     coverage_report(pytester.path, 62)
@@ -111,7 +112,7 @@ def test_two_runs_append_tables_plan_chart_and_annotations(
 
 
 def test_without_github_nothing_is_appended_and_no_annotation_printed(
-    pytester: pytest.Pytester, roadmap, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, roadmap: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
@@ -123,7 +124,7 @@ def test_without_github_nothing_is_appended_and_no_annotation_printed(
 
 
 def test_a_summary_without_coverage_history_skips_the_chart(
-    pytester: pytest.Pytester, roadmap, github: Path
+    pytester: pytest.Pytester, roadmap: Callable[[str], Path], github: Path
 ) -> None:
     roadmap(ROADMAP)
     coverage_report(pytester.path, 62)
