@@ -135,6 +135,14 @@ def test_a_summary_without_coverage_history_skips_the_chart(
     assert table(text, "### Checkpoints")[1][3].startswith("lines 31%")
 
 
+def test_a_run_that_runs_nothing_appends_nothing(
+    pytester: pytest.Pytester, roadmap: Callable[[str], Path], github: Path
+) -> None:
+    roadmap(ROADMAP)
+    assert pytester.runpytest("--all", "--collect-only").ret == 0
+    assert github.read_text() == "Earlier step's text\n"
+
+
 def table(text: str, heading: str) -> list[list[str]]:
     """The Markdown table under ``heading``, as rows of cells (the separator row dropped)."""
     after = text.split(heading + "\n\n", 1)[1]

@@ -128,7 +128,7 @@ class SharingPlugin:
             for line in self.annotations():
                 terminalreporter.write_line(line)
         path = os.environ.get(STEP_SUMMARY_ENV)
-        if path:
+        if path and self.engine.statuses:  # a --collect-only or status run has nothing to report
             append(Path(path), self.markdown())
 
     # -- the step summary -------------------------------------------------------------------------
