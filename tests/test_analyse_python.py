@@ -37,7 +37,9 @@ def write(tmp_path: Path, text: str, name: str = "unit.py") -> Path:
 
 
 def test_properties_classmethods_staticmethods_and_lru_cache_are_told_apart(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         from functools import lru_cache
 
         class Account:
@@ -65,12 +67,18 @@ def test_properties_classmethods_staticmethods_and_lru_cache_are_told_apart(tmp_
         @lru_cache(maxsize=32)
         def slow_square(n: int) -> int:
             return n * n
-    """)
+    """,
+    )
     info = analyse_file(path)
 
     [account] = info.classes
     kinds = {m.name: m.kind for m in account.methods}
-    assert kinds == {"__init__": "method", "label": "property", "empty": "classmethod", "fee": "staticmethod"}
+    assert kinds == {
+        "__init__": "method",
+        "label": "property",
+        "empty": "classmethod",
+        "fee": "staticmethod",
+    }
     fee = next(m for m in account.methods if m.name == "fee")
     assert [(p.name, p.kind, p.annotation, p.default) for p in fee.params] == [
         ("amount", "positional_or_keyword", "float", None),
@@ -83,7 +91,9 @@ def test_properties_classmethods_staticmethods_and_lru_cache_are_told_apart(tmp_
 
 
 def test_literals_the_code_compares_against_become_pools(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         KINDS = frozenset({"view", "complete"})
 
         def weigh(event: dict) -> float:
@@ -91,7 +101,8 @@ def test_literals_the_code_compares_against_become_pools(tmp_path: Path) -> None
             if event.get("kind") not in KINDS:
                 raise ValueError("unknown kind")
             return 2.5 if event["score"] > 40 else 0.0
-    """)
+    """,
+    )
     info = analyse_file(path)
 
     assert {"view", "complete", "unknown kind"} <= set(info.strings)
@@ -102,7 +113,9 @@ def test_literals_the_code_compares_against_become_pools(tmp_path: Path) -> None
 
 
 def test_statements_it_does_not_understand_are_notes_with_their_line(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         import os
 
         for name in ("A", "B"):
@@ -111,7 +124,8 @@ def test_statements_it_does_not_understand_are_notes_with_their_line(tmp_path: P
         print("loaded")
 
         def ok() -> None: ...
-    """)
+    """,
+    )
     info = analyse_file(path)
 
     assert [(n.line, n.message) for n in info.notes] == [
@@ -133,7 +147,9 @@ PEP_695 = """
 """
 
 
-def test_pep_695_syntax_fails_under_an_older_interpreter_with_the_line_and_a_fix(tmp_path: Path) -> None:
+def test_pep_695_syntax_fails_under_an_older_interpreter_with_the_line_and_a_fix(
+    tmp_path: Path,
+) -> None:
     if sys.version_info >= (3, 12):
         pytest.skip("this interpreter understands PEP 695; the failure needs 3.11 or older")
     path = write(tmp_path, PEP_695)
@@ -146,7 +162,9 @@ def test_pep_695_syntax_fails_under_an_older_interpreter_with_the_line_and_a_fix
     assert "give the service a .venv with the right Python" in message
 
 
-@pytest.mark.skipif(NEWER_PYTHON is None, reason="no Python 3.12+ on this machine (checked /usr/bin and pyenv)")
+@pytest.mark.skipif(
+    NEWER_PYTHON is None, reason="no Python 3.12+ on this machine (checked /usr/bin and pyenv)"
+)
 def test_pep_695_syntax_parses_under_the_targets_newer_interpreter(tmp_path: Path) -> None:
     path = write(tmp_path, PEP_695)
 

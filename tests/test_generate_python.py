@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, Optional, Protocol
 
@@ -47,7 +47,7 @@ class Node:
 
 def test_plain_turns_datetimes_sets_enums_and_bytes_into_tagged_data() -> None:
     value = {
-        "at": datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc),
+        "at": datetime(2024, 1, 2, 3, 4, tzinfo=UTC),
         "day": date(2024, 1, 2),
         "tags": {"b", "a", "c"},
         "color": Color.RED,
@@ -71,7 +71,12 @@ def test_plain_gives_the_same_data_for_a_set_whatever_its_iteration_order() -> N
 def test_plain_describes_class_instances_dataclasses_and_cycles_structurally() -> None:
     root = Node("root")
     root.children.append(root)
-    assert plain(root) == {"__class__": "Node", "_cache": {"k": 1}, "children": ["<cycle>"], "name": "root"}
+    assert plain(root) == {
+        "__class__": "Node",
+        "_cache": {"k": 1},
+        "children": ["<cycle>"],
+        "name": "root",
+    }
     assert plain([Point(1), Point(2, 3)]) == [
         {"__class__": "Point", "x": 1, "y": 0},
         {"__class__": "Point", "x": 2, "y": 3},
@@ -131,8 +136,10 @@ def draws(annotation: Any, n: int = 120, **pools: Any) -> list[Any]:
     return [eval(source, namespace) for source in sources]  # noqa: S307
 
 
-def test_optional_int_draws_both_none_and_ints_from_the_units_numbers_and_their_neighbours() -> None:
-    values = draws(Optional[int], numbers=[40])
+def test_optional_int_draws_both_none_and_ints_from_the_units_numbers_and_their_neighbours() -> (
+    None
+):
+    values = draws(Optional[int], numbers=[40])  # noqa: UP045 - the typing spelling is what is tested
     assert None in values
     ints = {v for v in values if v is not None}
     assert all(isinstance(v, int) for v in ints)
@@ -154,13 +161,15 @@ def test_collections_literals_and_dates_follow_their_annotations() -> None:
     )
     assert set(draws(Literal["a", "b"])) == {"a", "b"}
     stamps = draws(datetime)
-    assert all(isinstance(v, datetime) and v.tzinfo is timezone.utc for v in stamps)
+    assert all(isinstance(v, datetime) and v.tzinfo is UTC for v in stamps)
 
 
 def test_dataclasses_are_built_field_by_field_and_enums_by_member() -> None:
     points = draws(Point, numbers=[3])
     assert all(isinstance(p, Point) and isinstance(p.x, int) for p in points)
-    assert any(p.y != 0 for p in points) and any(p.y == 0 for p in points)  # the default is kept sometimes
+    assert any(p.y != 0 for p in points) and any(
+        p.y == 0 for p in points
+    )  # the default is kept sometimes
     assert set(draws(Color)) == {Color.RED}
 
 
@@ -208,8 +217,22 @@ def test_greedy_ties_go_to_the_earlier_call_so_the_result_is_deterministic() -> 
 # ----------------------------------------------------------------------------- whole files
 def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 
@@ -237,10 +260,14 @@ def write_generated(root: Path, generated: Any) -> Path:
     return path
 
 
-def test_values_that_vary_between_runs_are_pinned_by_type_only_and_the_notes_say_so(tmp_path: Path) -> None:
-    make_service(tmp_path, {
-        "clock/__init__.py": "",
-        "clock/stamps.py": """
+def test_values_that_vary_between_runs_are_pinned_by_type_only_and_the_notes_say_so(
+    tmp_path: Path,
+) -> None:
+    make_service(
+        tmp_path,
+        {
+            "clock/__init__.py": "",
+            "clock/stamps.py": """
             import random
             import time
             import uuid
@@ -263,14 +290,24 @@ def test_values_that_vary_between_runs_are_pinned_by_type_only_and_the_notes_say
                     raise ValueError("negative")
                 return n * 2
         """,
-    })
+        },
+    )
     generated = generate_python(
-        tmp_path, ["services/clock/clock/stamps.py"], task_id="t", estimated_tests=None,
-        style="characterize", output=None, params={"budget_seconds": 20},
+        tmp_path,
+        ["services/clock/clock/stamps.py"],
+        task_id="t",
+        estimated_tests=None,
+        style="characterize",
+        output=None,
+        params={"budget_seconds": 20},
     )
 
     varying = [n for n in generated.notes if "varies between runs" in n]
-    assert sorted(n.split(": ")[1] for n in varying) == ["test_now_1", "test_roll_1", "test_ticket_1"]
+    assert sorted(n.split(": ")[1] for n in varying) == [
+        "test_now_1",
+        "test_roll_1",
+        "test_ticket_1",
+    ]
     assert "assert type(result).__name__ == 'float'" in generated.text
     assert "assert type(result).__name__ == 'UUID'" in generated.text
     assert "match='^negative$'" in generated.text
@@ -315,8 +352,13 @@ def test_shape_tests_pass_today_and_fail_when_a_signature_changes(tmp_path: Path
     (service / "tests").mkdir()
     (service / "tests" / "test_accounts.py").write_text("def test_hand_written():\n    pass\n")
     generated = generate_python(
-        tmp_path, ["services/clock/bank/accounts.py"], task_id="t", estimated_tests=3,
-        style="shape", output=None, params={},
+        tmp_path,
+        ["services/clock/bank/accounts.py"],
+        task_id="t",
+        estimated_tests=3,
+        style="shape",
+        output=None,
+        params={},
     )
     # The hand-written file keeps its name; ours gets a suffix pytest still collects.
     assert generated.output == "services/clock/tests/test_accounts_gen.py"
@@ -329,7 +371,11 @@ def test_shape_tests_pass_today_and_fail_when_a_signature_changes(tmp_path: Path
     assert "6 passed, 3 skipped" in passing.stdout
 
     source = service / "bank" / "accounts.py"
-    source.write_text(source.read_text().replace("def deposit(self, amount: int)", "def deposit(self, cents: int)"))
+    source.write_text(
+        source.read_text().replace(
+            "def deposit(self, amount: int)", "def deposit(self, cents: int)"
+        )
+    )
     failing = run_pytest(service, "tests/test_accounts_gen.py")
     assert failing.returncode == 1
     assert "Account.deposit" in failing.stdout
@@ -338,8 +384,15 @@ def test_shape_tests_pass_today_and_fail_when_a_signature_changes(tmp_path: Path
 def test_the_same_source_gives_the_same_bytes(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE_SERVICES / "search", tmp_path / "services" / "search")
     runs = [
-        generate_python(tmp_path, ["services/search/search_service/tokenizer.py"], task_id="t",
-                        estimated_tests=2, style="characterize", output=None, params={}).text
+        generate_python(
+            tmp_path,
+            ["services/search/search_service/tokenizer.py"],
+            task_id="t",
+            estimated_tests=2,
+            style="characterize",
+            output=None,
+            params={},
+        ).text
         for _ in range(2)
     ]
     assert runs[0] == runs[1]
@@ -353,17 +406,42 @@ def measure(service: Path, tests: list[str], packages: list[str]) -> dict[str, t
         return {}
     data = service / ".coverage-measure"
     run = subprocess.run(
-        [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--branch",
-         f"--source={','.join(packages)}", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-p", "no:randomly", *tests],
-        cwd=service, capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "run",
+            f"--data-file={data}",
+            "--branch",
+            f"--source={','.join(packages)}",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            *tests,
+        ],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert run.returncode == 0, run.stdout[-3000:]
     report = service / "coverage.json"
-    subprocess.run([sys.executable, "-m", "coverage", "json", f"--data-file={data}", "-o", str(report)],
-                   cwd=service, capture_output=True, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "json", f"--data-file={data}", "-o", str(report)],
+        cwd=service,
+        capture_output=True,
+        check=True,
+    )
     files = __import__("json").loads(report.read_text())["files"]
-    return {name: (f["summary"]["num_statements"], f["summary"]["covered_lines"]) for name, f in files.items()}
+    return {
+        name: (f["summary"]["num_statements"], f["summary"]["covered_lines"])
+        for name, f in files.items()
+    }
 
 
 def characterize_services(root: Path, services: list[Path]) -> list[dict[str, Any]]:
@@ -374,22 +452,44 @@ def characterize_services(root: Path, services: list[Path]) -> list[dict[str, An
             if source.name == "__init__.py" or source.parent.name == "tests":
                 continue
             relative = source.relative_to(root).as_posix()
-            generated = generate_python(root, [relative], task_id="t", estimated_tests=None,
-                                        style="characterize", output=None, params={})
+            generated = generate_python(
+                root,
+                [relative],
+                task_id="t",
+                estimated_tests=None,
+                style="characterize",
+                output=None,
+                params={},
+            )
             write_generated(root, generated)
-            dropped = [n.split(": ", 1)[1] for n in generated.notes if "dropped" in n or "varies" in n]
-            rows.append({"service": service, "source": source, "module": source.relative_to(service).as_posix(),
-                         "output": generated.output, "kept": generated.tests, "dropped": dropped})
+            dropped = [
+                n.split(": ", 1)[1] for n in generated.notes if "dropped" in n or "varies" in n
+            ]
+            rows.append(
+                {
+                    "service": service,
+                    "source": source,
+                    "module": source.relative_to(service).as_posix(),
+                    "output": generated.output,
+                    "kept": generated.tests,
+                    "dropped": dropped,
+                }
+            )
     return rows
 
 
-def coverage_table(root: Path, rows: list[dict[str, Any]], hand_written: dict[Path, list[str]]) -> tuple[str, int, int]:
+def coverage_table(
+    root: Path, rows: list[dict[str, Any]], hand_written: dict[Path, list[str]]
+) -> tuple[str, int, int]:
     """The table of files, kept and dropped cases, coverage before -> after; and the totals."""
     after: dict[str, tuple[int, int]] = {}
     before: dict[str, tuple[int, int]] = {}
     for service in sorted({r["service"] for r in rows}):
-        generated = [Path(r["output"]).relative_to(service.relative_to(root)).as_posix()
-                     for r in rows if r["service"] == service]
+        generated = [
+            Path(r["output"]).relative_to(service.relative_to(root)).as_posix()
+            for r in rows
+            if r["service"] == service
+        ]
         packages = sorted({Path(r["module"]).parts[0] for r in rows if r["service"] == service})
         for name, figures in measure(service, generated, packages).items():
             after[(service / name).as_posix()] = figures
@@ -403,18 +503,29 @@ def coverage_table(root: Path, rows: list[dict[str, Any]], hand_written: dict[Pa
         old = before.get(key, (statements, 0))[1]
         total_statements += statements
         total_covered += covered
-        lines.append(f"{row['module']:<44} {row['kept']:>4} {len(row['dropped']):>7}  "
-                     f"{100 * old / max(statements, 1):5.1f}% -> {100 * covered / max(statements, 1):5.1f}%")
+        lines.append(
+            f"{row['module']:<44} {row['kept']:>4} {len(row['dropped']):>7}  "
+            f"{100 * old / max(statements, 1):5.1f}% -> {100 * covered / max(statements, 1):5.1f}%"
+        )
         lines += [f"{'':<8}dropped/limited: {reason}" for reason in row["dropped"]]
-    lines.append(f"{'total':<57} {100 * total_covered / max(total_statements, 1):5.1f}% of {total_statements} statements")
+    lines.append(
+        f"{'total':<57} {100 * total_covered / max(total_statements, 1):5.1f}% "
+        f"of {total_statements} statements"
+    )
     return "\n".join(lines), total_statements, total_covered
 
 
 def test_educonnect_services_reach_85_percent_from_generated_tests_alone(tmp_path: Path) -> None:
-    shutil.copytree(EXAMPLE_SERVICES, tmp_path / "services",
-                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    shutil.copytree(
+        EXAMPLE_SERVICES,
+        tmp_path / "services",
+        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
+    )
     services = sorted(p for p in (tmp_path / "services").iterdir() if p.is_dir())
-    hand_written = {s: [t.relative_to(s).as_posix() for t in sorted(s.glob("tests/test_*.py"))] for s in services}
+    hand_written = {
+        s: [t.relative_to(s).as_posix() for t in sorted(s.glob("tests/test_*.py"))]
+        for s in services
+    }
 
     rows = characterize_services(tmp_path, services)
     table, statements, covered = coverage_table(tmp_path, rows, hand_written)
@@ -430,11 +541,16 @@ def test_educonnect_services_reach_85_percent_from_generated_tests_alone(tmp_pat
             assert " failed" not in done.stdout
 
 
-def test_a_fastapi_service_without_its_tests_gets_80_percent_from_generated_tests(tmp_path: Path) -> None:
+def test_a_fastapi_service_without_its_tests_gets_80_percent_from_generated_tests(
+    tmp_path: Path,
+) -> None:
     pytest.importorskip("fastapi")
     root = tmp_path
-    shutil.copytree(FASTAPI_SAMPLE, root / "bookshelf-service",
-                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    shutil.copytree(
+        FASTAPI_SAMPLE,
+        root / "bookshelf-service",
+        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
+    )
     service = root / "bookshelf-service"
     shutil.rmtree(service / "tests")
 
@@ -468,8 +584,11 @@ phase_2:
 def test_a_roadmap_task_characterizes_a_python_module_and_a_rerun_is_up_to_date(
     pytester: pytest.Pytester,
 ) -> None:
-    shutil.copytree(EXAMPLE_SERVICES / "search", pytester.path / "services" / "search",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        EXAMPLE_SERVICES / "search",
+        pytester.path / "services" / "search",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     (pytester.path / "config").mkdir()
     (pytester.path / "config" / "phases.yaml").write_text(PYTHON_ROADMAP.lstrip(), encoding="utf-8")
 
@@ -479,7 +598,9 @@ def test_a_roadmap_task_characterizes_a_python_module_and_a_rerun_is_up_to_date(
     first.stdout.fnmatch_lines(["*::2.4 CHANGED*"])
     written = pytester.path / "services" / "search" / "tests" / "test_tokenizer.py"
     text = written.read_text(encoding="utf-8")
-    assert text.startswith("# Generated by pytest-orchestrate from services/search/search_service/tokenizer.py")
+    assert text.startswith(
+        "# Generated by pytest-orchestrate from services/search/search_service/tokenizer.py"
+    )
     assert "does not claim it is correct" in text
     assert "@pytest.mark.skip(reason='TODO: test " in text
     done = run_pytest(pytester.path / "services" / "search", "tests/test_tokenizer.py")

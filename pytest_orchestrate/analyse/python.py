@@ -155,7 +155,7 @@ def find_interpreter(start: Path, root: Path) -> str:
 def analyse_file(
     path: Path, *, interpreter: str | None = None, display: str | None = None
 ) -> ModuleInfo:
-    """Analyse ``path`` under ``interpreter`` (default: ours); a syntax error raises ``TaskFailed``."""
+    """Analyse ``path`` under ``interpreter`` (default: ours); a syntax error is ``TaskFailed``."""
     python = interpreter or sys.executable
     shown = display or path.name
     try:
@@ -264,7 +264,8 @@ def params(args):
     n_posonly = len(getattr(args, "posonlyargs", []))
     for i, (arg, default) in enumerate(zip(positional, defaults)):
         kind = "positional_only" if i < n_posonly else "positional_or_keyword"
-        out.append(dict(name=arg.arg, kind=kind, annotation=text(arg.annotation), default=text(default)))
+        out.append(dict(name=arg.arg, kind=kind, annotation=text(arg.annotation),
+                        default=text(default)))
     if args.vararg:
         out.append(dict(name=args.vararg.arg, kind="var_positional",
                         annotation=text(args.vararg.annotation), default=None))
@@ -322,7 +323,8 @@ def note(node, message):
 
 def imports(node):
     if isinstance(node, ast.Import):
-        return dict(module="", names=[a.name + (" as " + a.asname if a.asname else "") for a in node.names],
+        return dict(module="",
+                    names=[a.name + (" as " + a.asname if a.asname else "") for a in node.names],
                     line=node.lineno, level=0)
     return dict(module=node.module or "", names=[a.name + (" as " + a.asname if a.asname else "")
                 for a in node.names], line=node.lineno, level=node.level)
@@ -396,14 +398,17 @@ def main(path):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 if isinstance(target, ast.Name) and public(target.id) and node.value is not None:
-                    out["constants"].append(dict(name=target.id, line=node.lineno, value=text(node.value)))
+                    out["constants"].append(dict(name=target.id, line=node.lineno,
+                                                 value=text(node.value)))
         elif type(node).__name__ == "TypeAlias":
-            out["type_aliases"].append(dict(name=node.name.id, line=node.lineno, value=text(node.value)))
+            out["type_aliases"].append(dict(name=node.name.id, line=node.lineno,
+                                            value=text(node.value)))
         elif is_docstring(node) or isinstance(node, ast.Pass):
             continue
         elif isinstance(node, ast.If) and "TYPE_CHECKING" in text(node.test):
             continue
-        elif isinstance(node, ast.Try) and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in node.body):
+        elif isinstance(node, ast.Try) and all(isinstance(s, (ast.Import, ast.ImportFrom))
+                                               for s in node.body):
             out["imports"].extend(imports(s) for s in node.body)
         else:
             note(node, "top-level %s statement not analysed" % type(node).__name__)

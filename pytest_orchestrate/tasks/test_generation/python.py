@@ -1,4 +1,4 @@
-"""Python test generation: shape tests (what exists) and characterization tests (what it does today).
+"""Python test generation: shape tests (what exists) and characterization tests (what it does now).
 
 ``generate_python`` is what the ``test_generation`` handler calls for ``*.py`` sources. Both styles
 start from ``analyse.python`` (an ``ast`` parse under the target's interpreter). The shape style
@@ -38,7 +38,11 @@ from .python_select import select_greedy
 
 Style = Literal["shape", "characterize"]
 # The roadmap's ``mode: characterization`` and the generator's ``characterize`` name one style.
-STYLES: dict[str, Style] = {"shape": "shape", "characterize": "characterize", "characterization": "characterize"}
+STYLES: dict[str, Style] = {
+    "shape": "shape",
+    "characterize": "characterize",
+    "characterization": "characterize",
+}
 
 DEFAULT_BUDGET_SECONDS = 30.0
 DEFAULT_MAX_CALLS = 1000
@@ -180,7 +184,7 @@ def _signature_names(fn: Function) -> list[str] | None:
 
 
 def _class_params(cls: ClassInfo) -> list[str] | None:
-    """``inspect.signature(Class)`` names: ``__init__`` without self, or a plain dataclass's fields."""
+    """``inspect.signature(Class)`` names: ``__init__`` without self, or a dataclass's fields."""
     if cls.decorators and not all(d.split("(")[0].endswith("dataclass") for d in cls.decorators):
         return None
     init = next((m for m in cls.methods if m.name == "__init__"), None)
@@ -337,7 +341,9 @@ def targets_of(info: ModuleInfo) -> list[dict[str, Any]]:
 
 def package_pools(root: Path, unit: Unit) -> tuple[list[str], list[int | float], list[str]]:
     """The unit's literals first, then its sibling modules' (a value often crosses modules)."""
-    strings, numbers, keys = [], list(unit.info.numbers), []
+    strings: list[str] = []
+    keys: list[str] = []
+    numbers = list(unit.info.numbers)
     source = root / unit.layout.source
     for sibling in sorted(source.parent.glob("*.py")):
         if sibling == source:
@@ -400,7 +406,7 @@ def run_probe(
 def probe_unit(
     root: Path, scratch: Path, unit: Unit, *, budget: float, max_calls: int, notes: list[str]
 ) -> list[Case]:
-    """Explore, select greedily, replay under another hash seed, and turn the survivors into cases."""
+    """Explore, select greedily, replay under another hash seed, turn the survivors into cases."""
     strings, numbers, keys = package_pools(root, unit)
     request: dict[str, Any] = {
         "mode": "explore",
@@ -463,7 +469,7 @@ def build_cases(
     names: Mapping[str, Sequence[str]],
     notes: list[str],
 ) -> list[Case]:
-    """Cases for kept scenarios; a case whose observation changed on replay is pinned by type or dropped."""
+    """Cases for kept scenarios; one whose observation changed on replay: type only, or dropped."""
     cases: list[Case] = []
     counts: dict[str, int] = {}
     for entry, second in zip(kept, again):
@@ -495,7 +501,8 @@ def build_cases(
                 "The value varies between runs (time, randomness or ids): only its type is pinned."
             )
             notes.append(
-                f"{unit.layout.source}: {name}: the value varies between runs; only its type is asserted"
+                f"{unit.layout.source}: {name}: the value varies between runs; "
+                "only its type is asserted"
             )
         else:
             case.assertions += _value_assertions(first)
@@ -505,7 +512,8 @@ def build_cases(
                 case.assertions.append(f"assert _plain(obj) == {state}")
             else:
                 notes.append(
-                    f"{unit.layout.source}: {name}: the object's state varies between runs; not asserted"
+                    f"{unit.layout.source}: {name}: the object's state varies between runs; "
+                    "not asserted"
                 )
         cases.append(case)
     return cases
@@ -522,7 +530,7 @@ def message_pattern(message: str) -> str:
 
 
 def regex_literal(text: str) -> str:
-    """``text`` as a regex matching itself; unlike ``re.escape``, spaces and punctuation stay readable."""
+    """``text`` as a regex matching itself; unlike ``re.escape``, spaces stay readable."""
     return re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", text)
 
 
@@ -609,7 +617,7 @@ def verify(
     service = scratch / "project" / layout.service
     test_file = scratch / "project" / layout.output
     test_file.parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(2):
+    for _ in range(2):  # a second round confirms the file once the failing cases are gone
         test_file.write_text(render_characterize(units, cases, todos), encoding="utf-8")
         passed: set[str] | None = None
         failed_reason: dict[str, str] = {}
@@ -651,7 +659,9 @@ def run_pytest(interpreter: str, cwd: Path, test_path: str, junit: Path) -> dict
     tail = "\n".join(done.stdout.strip().splitlines()[-8:])
     if not junit.is_file() or done.returncode not in (0, 1):
         # Not a failing case but a file that does not collect: a generator defect, said as such.
-        raise TaskFailed(f"the generated {test_path} does not run under the target's pytest:\n{tail}")
+        raise TaskFailed(
+            f"the generated {test_path} does not run under the target's pytest:\n{tail}"
+        )
     outcomes: dict[str, str | None] = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
         problem = next(

@@ -1,4 +1,4 @@
-"""The characterization probe: runs in the TARGET's interpreter, calls the code, records what it does.
+"""The characterization probe: runs in the TARGET's interpreter, calls the code, records results.
 
 This file is copied to a scratch folder and run as a script (``python python_probe.py request.json
 result.json``) by the target's own Python, so it uses the standard library only, plus coverage.py,
@@ -205,7 +205,7 @@ class Names:
         if not module or not qualname or "<" in qualname:
             raise Unreferenceable(repr(obj))
         if module == "builtins":
-            return qualname
+            return str(qualname)
         head, _, rest = qualname.partition(".")
         try:
             found: Any = importlib.import_module(module)
@@ -281,7 +281,7 @@ class Synthesizer:
 
     # Public entry points -----------------------------------------------------------------
     def draw(self, annotation: Any, depth: int = 0, name: str = "") -> str:
-        """Source text of one value fitting ``annotation`` (``inspect.Parameter.empty``: unknown)."""
+        """Source text of one value fitting ``annotation`` (``Parameter.empty``: unknown)."""
         if depth > DRAW_DEPTH:
             return "None"
         if annotation in (inspect.Parameter.empty, Any, object) or isinstance(
@@ -354,7 +354,7 @@ class Synthesizer:
         return None
 
     def keyed_dict(self, depth: int) -> str:
-        """A dict keyed by the unit's subscript/get keys (each present 4 times in 5), values by key name."""
+        """A dict keyed by the unit's subscript/get keys (each kept 4 in 5), values by name."""
         chosen = [k for k in self.keys if self.rng.random() < 0.8]
         chosen += [k for k in self.more_keys if self.rng.random() < 0.1]
         values = [self.untyped_scalar(k) for k in chosen]
@@ -432,7 +432,7 @@ class Synthesizer:
         return "None"
 
     def stand_in(self, returns: Any, depth: int) -> str:
-        """A lambda returning a value of ``returns``, or now and then one raising the unit's error."""
+        """A lambda returning a ``returns`` value, or now and then one raising the unit's error."""
         if self.errors and self.rng.random() < 0.25:
             return f"_raises({self.error()})"
         value = "None" if returns in (None, type(None)) else self.draw(returns, depth + 1)
@@ -482,7 +482,7 @@ class Synthesizer:
         return None
 
     def instance(self, tp: type, depth: int) -> str:
-        """An instance of a class: a stand-in for a protocol, else its constructor, field by field."""
+        """An instance: a stand-in for a protocol, else its constructor, field by field."""
         try:
             ref = self.names.ref(tp)
         except Unreferenceable:
@@ -509,7 +509,7 @@ class Synthesizer:
         return f"SimpleNamespace({', '.join(parts)})"
 
     def arguments(self, params: Sequence[inspect.Parameter], depth: int = 0) -> str:
-        """An argument list: positional-only by position, the rest by keyword, defaults sometimes kept."""
+        """Arguments: positional-only by position, the rest by keyword, defaults sometimes kept."""
         out = []
         for p in params:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -525,8 +525,11 @@ def _plain_default(default: Any) -> bool:
     """A default worth leaving out: a value, not a marker such as FastAPI's ``Depends(...)``."""
     if default is inspect.Parameter.empty:
         return False
-    return default is None or type(default) in (bool, int, float, str, bytes, tuple, frozenset) or \
-        isinstance(default, enum.Enum)
+    return (
+        default is None
+        or type(default) in (bool, int, float, str, bytes, tuple, frozenset)
+        or isinstance(default, enum.Enum)
+    )
 
 
 def _hints(obj: Any) -> dict[str, Any]:
@@ -564,8 +567,8 @@ def constructor_params(cls: type) -> list[inspect.Parameter]:
             )
             for n, f in fields.items()
         ]
-    init = cls.__init__ if "__init__" in vars(cls) or cls.__init__ is not object.__init__ else None
-    if init is None:
+    init = getattr(cls, "__init__", object.__init__)
+    if init is object.__init__:
         return []
     return resolved_params(init)[1:]
 
@@ -598,7 +601,7 @@ class Scenario:
 
 
 def observe(scenario: Scenario, ns: dict[str, Any], timeout: float) -> dict[str, Any] | None:
-    """Run ``scenario`` in ``ns``; None if its setup failed or it ran out of time, else what it did."""
+    """Run ``scenario`` in ``ns``: what it did, or None if its setup failed or it ran too long."""
     with (
         _alarm(timeout),
         contextlib.redirect_stdout(io.StringIO()),
@@ -673,7 +676,7 @@ def _alarm(seconds: float) -> typing.Iterator[None]:
 # Exploring: building scenarios for each public callable.
 @dataclasses.dataclass
 class Target:
-    """A public callable of the unit: a function, a class (its constructor) or a member of a class."""
+    """A public callable of the unit: a function, a class (its constructor) or a class member."""
 
     label: str
     owner: type | None
@@ -753,7 +756,8 @@ class Explorer:
         ref = self.names.ref(cls)
         member = getattr(cls, target.name)
         if target.kind in ("classmethod", "staticmethod"):
-            call = f"{ref}.{target.name}({self.synth.arguments(resolved_params(member)[0 if target.kind == 'staticmethod' else 0 :])})"
+            # Read from the class, a classmethod is bound: its signature has no ``cls``.
+            call = f"{ref}.{target.name}({self.synth.arguments(resolved_params(member))})"
             return Scenario(target.label, [], self.awaited(call, target), False)
         setup = [f"obj = {ref}({self.synth.arguments(constructor_params(cls))})"]
         setup += self.warm_up(cls, target)
@@ -792,7 +796,7 @@ class Explorer:
 
 
 def module_errors(module: types.ModuleType) -> list[type]:
-    """Exception classes the unit defines or imports: what stand-ins raise to reach ``except`` arms."""
+    """Exception classes the unit defines or imports: stand-ins raise them to reach ``except``."""
     found = []
     for name in sorted(vars(module)):
         value = getattr(module, name)
@@ -972,7 +976,7 @@ def lines_of(arcs: Iterable[tuple[int, int]]) -> list[int]:
 def replay(request: Mapping[str, Any]) -> dict[str, Any]:
     """Run given scenarios once more, in order, and return what each did."""
     names = Names()
-    names.bound = {k: tuple(v) for k, v in request["names"].items()}  # type: ignore[misc]
+    names.bound = {k: (v[0], v[1]) for k, v in request["names"].items()}
     importlib.import_module(request["module"])
     out = []
     for raw in request["scenarios"]:
