@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -205,3 +207,89 @@ def test_every_job_restores_what_the_jobs_it_needs_saved() -> None:
 def test_ci_matrix_maps_onto_the_pytest_option() -> None:
     assert pytest_args(["ci-matrix"])[-1] == "--orchestrate-ci-matrix=.github/workflows/roadmap.yml"
     assert "--orchestrate-ci-max-jobs=3" in pytest_args(["ci-matrix", "--max-jobs", "3"])
+
+
+SPREAD = """
+phase_1:
+  name: One
+  groups:
+    group_a: {name: A, tasks: [{id: "1.1", name: a, type: command, run: "echo a > a.txt"}]}
+    group_b: {name: B, tasks: [{id: "1.2", name: b, type: command, run: "echo b > b.txt"}]}
+  checkpoint:
+    name: Both wrote
+    blocking: true
+    checks: [{name: both, type: command, run: "cat a.txt b.txt"}]
+phase_2:
+  name: Two
+  groups:
+    group_c: {name: C, tasks: [{id: "2.1", name: c, type: command, run: "cat a.txt b.txt"}]}
+"""
+
+
+def test_jobs_played_on_fresh_checkouts_resume_from_what_the_jobs_they_need_saved(
+    pytester: pytest.Pytester, roadmap: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """Each job of the workflow, played locally on a fresh checkout of a git repository: restore
+    = copy what the needed jobs saved into an empty cache folder; then the job's own scripts and
+    its pytest command; save = keep a copy of the folder."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    roadmap(SPREAD)
+    found = jobs(workflow_of(pytester))
+    git(pytester.path, "init", "-q")
+    git(pytester.path, "add", "-A")
+    git(pytester.path, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qm", "base")
+    base = git(pytester.path, "rev-parse", "HEAD").strip()
+    cache = pytester.path / ".pytest_cache" / "d" / "orchestrate"
+    saved: dict[str, list[Path]] = {}
+    ran: list[str] = []
+    for name in [j for j in found if j != "report"]:  # written in an order that respects needs
+        job = found[name]
+        assert all(n in saved for n in job.get("needs", []))
+        for entry in job.get("strategy", {}).get("matrix", {}).get("include", [{}]):
+            git(pytester.path, "checkout", "-qf", base)
+            git(pytester.path, "clean", "-qfdx", "-e", "junit")
+            cache.mkdir(parents=True)
+            for need in job.get("needs", []):
+                for folder in saved[need]:
+                    shutil.copytree(folder, cache, dirs_exist_ok=True)
+            for step in job["steps"]:
+                script = step.get("run", "")
+                script = script.replace("${{ matrix.select }}", entry.get("select", ""))
+                script = script.replace("${{ matrix.groups }}", entry.get("groups", "all"))
+                if step.get("name") == "Run":
+                    result = pytester.runpytest(*shlex.split(script)[1:], "-p", "no:randomly")
+                elif script and not script.startswith("pip install"):
+                    subprocess.run(["bash", "-ec", script], cwd=pytester.path, check=True)
+            assert result.ret == 0, (name, entry, result.stdout.str())
+            ran.append(f"{name}:{entry.get('groups', 'all')}")
+            if name == "phase_1-checkpoint":
+                result.assert_outcomes(passed=1, skipped=2)  # 1.1 and 1.2 DONE, from two jobs
+                assert (pytester.path / "a.txt").is_file() and (pytester.path / "b.txt").is_file()
+            if name == "phase_2":
+                result.assert_outcomes(passed=1)  # not blocked: phase 1's checkpoint is recorded
+            keep = tmp_path / "saved" / f"{name}-{entry.get('groups', 'all')}"
+            shutil.copytree(cache, keep)
+            saved.setdefault(name, []).append(keep)
+    assert ran == ["phase_1:a", "phase_1:b", "phase_1-checkpoint:all", "phase_2:all"]
+    patches = sorted(p.name for p in (tmp_path / "saved" / "phase_2-all" / "changes").iterdir())
+    assert patches == ["00-phase_1-a.patch", "00-phase_1-b.patch"]  # the others changed nothing
+    assert sorted(p.name for p in (pytester.path / "junit").iterdir()) == [
+        "phase_1-a.xml",
+        "phase_1-b.xml",
+        "phase_1-checkpoint-all.xml",
+        "phase_2-all.xml",
+    ]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def workflow_of(pytester: pytest.Pytester) -> str:
+    assert pytester.runpytest(*pytest_args(["ci-matrix", "--output", "wf.yml"])).ret == 0
+    text = (pytester.path / "wf.yml").read_text()
+    check_workflow(text, filename="wf.yml")
+    return text

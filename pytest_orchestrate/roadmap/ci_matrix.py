@@ -31,6 +31,7 @@ from .keys import checkpoint_node
 from .model import Group, Phase, Roadmap
 
 CACHE_PATH = ".pytest_cache/d/orchestrate"
+CHANGES = f"{CACHE_PATH}/changes"  # each job's changes to the repository, as a patch
 JUNIT_DIR = "junit"
 CACHE_PREFIX = "orchestrate"
 RUN = "${{ github.run_id }}"
@@ -48,6 +49,23 @@ for key in ("tests", "failures", "errors", "skipped"):
     merged.set(key, str(sum(int(suite.get(key, 0)) for suite in merged)))
 ET.ElementTree(merged).write("roadmap-junit.xml", encoding="utf-8", xml_declaration=True)
 print(f"{len(merged)} JUnit files, {merged.get('tests')} items, {merged.get('failures')} failed")
+"""
+
+
+# A job starts from the checked-out files plus the patches of the jobs before it (their order is
+# their depth in the ``needs`` graph: a file two jobs write is written by a job and one after it).
+APPLY_SCRIPT = f"""\
+mkdir -p {CHANGES}
+for patch in $(ls {CHANGES}/*.patch 2>/dev/null | sort); do git apply --index "$patch"; done
+git -c user.name=roadmap -c user.email=roadmap@localhost commit --quiet --no-verify --allow-empty \\
+  -m "Changes of earlier roadmap jobs"
+"""
+# What this job changed, relative to what it started from. Neither the JUnit folder nor the
+# cache is a change (a restored cache folder lacks the .gitignore pytest would have put there).
+KEEP_SCRIPT = f"""\
+mkdir -p {CHANGES}
+git add --all -- . ':!{JUNIT_DIR}' ':!.pytest_cache'
+git diff --cached --quiet HEAD || git diff --cached --binary HEAD > "{{patch}}"
 """
 
 
@@ -221,13 +239,12 @@ def workflow(
     jobs = plan_jobs(roadmap, graph, seconds or {}, max_jobs)
     needs = job_needs(roadmap, graph, jobs)
     entries = {j.job: j.entries for j in jobs}
+    layout = _Layout(needs, entries, _depths(needs), roadmap_file, node_dir, python)
     out: dict[str, Any] = {}
     for j in jobs:
-        out[j.job] = _phase_job(j, needs, entries, roadmap_file, node_dir, python)
+        out[j.job] = _phase_job(j, layout)
         if j.split and j.checkpoint_job is not None:
-            out[j.checkpoint_job] = _checkpoint_job(
-                j, needs, entries, roadmap_file, node_dir, python
-            )
+            out[j.checkpoint_job] = _checkpoint_job(j, layout)
     leaves = [job for job in out if not any(job in n for n in needs.values())]
     out["report"] = _report_job(list(out), leaves, entries)
     document = {
@@ -267,11 +284,18 @@ def _restores(
     """Restore what each needed job saved; a first job starts from the last run's union."""
     upstream = [(n, _entry_names(n, entries)) for n in needs.get(job, [])]
     if not upstream:
-        return [_restore("Restore the last run's records", f"{CACHE_PREFIX}-final-")]
+        return [
+            _restore("Restore the last run's records", f"{CACHE_PREFIX}-final-"),
+            # A new run starts from the checked-out files: last run's patches are history.
+            {"name": "Start from the checked-out files", "run": f"rm -rf {CHANGES}\n"},
+        ]
     return [
-        _restore(f"Restore the records of {n}" + (f" ({e})" if e != "all" else ""), _key(n, e))
-        for n, names in upstream
-        for e in names
+        *(
+            _restore(f"Restore the records of {n}" + (f" ({e})" if e != "all" else ""), _key(n, e))
+            for n, names in upstream
+            for e in names
+        ),
+        {"name": "Apply the changes of earlier jobs", "run": APPLY_SCRIPT},
     ]
 
 
@@ -293,11 +317,19 @@ def _restore(name: str, prefix: str) -> dict[str, Any]:
     }
 
 
-def _run_steps(job: str, entry: str, select: str, roadmap_file: str) -> list[dict[str, Any]]:
+def _run_steps(
+    job: str, entry: str, select: str, roadmap_file: str, depth: int
+) -> list[dict[str, Any]]:
     junit = f"{JUNIT_DIR}/{job}-{entry}.xml"
     run = f"pytest --roadmap={roadmap_file} {select} --junitxml={junit}".replace("  ", " ")
+    patch = f"{CHANGES}/{depth:02d}-{job}-{entry}.patch"
     return [
         {"name": "Run", "run": run},
+        {
+            "name": "Keep this job's changes",
+            "if": "always()",
+            "run": KEEP_SCRIPT.format(patch=patch),
+        },
         {
             "name": "Save the records",
             "if": "always()",
@@ -321,47 +353,57 @@ def _base(name: str, job: str, needs: Mapping[str, list[str]]) -> dict[str, Any]
     return out
 
 
-def _phase_job(
-    j: PhaseJobs,
-    needs: Mapping[str, list[str]],
-    entries: Mapping[str, tuple[Entry, ...]],
-    roadmap_file: str,
-    node_dir: str | None,
-    python: str,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Layout:
+    """What every job's steps are made from."""
+
+    needs: Mapping[str, list[str]]
+    entries: Mapping[str, tuple[Entry, ...]]
+    depth: Mapping[str, int]
+    roadmap_file: str
+    node_dir: str | None
+    python: str
+
+    def steps(self, job: str, entry: str, select: str) -> list[dict[str, Any]]:
+        return [
+            *_setup(self.node_dir, self.python),
+            *_restores(job, self.needs, self.entries),
+            *_run_steps(job, entry, select, self.roadmap_file, self.depth[job]),
+        ]
+
+
+def _depths(needs: Mapping[str, list[str]]) -> dict[str, int]:
+    """How many jobs a job waits for in a row: the order its patch is applied in."""
+    depth = dict.fromkeys(needs, 0)
+    for _ in needs:  # a longest path has at most one edge per job
+        for job, before in needs.items():
+            depth[job] = max([depth[job], *(depth[n] + 1 for n in before)])
+    return depth
+
+
+def _phase_job(j: PhaseJobs, layout: _Layout) -> dict[str, Any]:
     phase = f"--phase {j.phase.number}"
+    needs = layout.needs
     if not j.split:
         out = _base(f"{j.phase.key}: {j.phase.name}", j.job, needs)
-        steps = _run_steps(j.job, "all", phase, roadmap_file)
+        out["steps"] = layout.steps(j.job, "all", phase)
     else:
         out = _base(f"{j.phase.key}: {j.phase.name} (${{{{ matrix.groups }}}})", j.job, needs)
         out["strategy"] = {
             "fail-fast": False,
             "matrix": {"include": [{"groups": e.name, "select": e.select} for e in j.entries]},
         }
-        steps = _run_steps(
-            j.job, "${{ matrix.groups }}", f"{phase} ${{{{ matrix.select }}}}", roadmap_file
+        out["steps"] = layout.steps(
+            j.job, "${{ matrix.groups }}", f"{phase} ${{{{ matrix.select }}}}"
         )
-    out["steps"] = [*_setup(node_dir, python), *_restores(j.job, needs, entries), *steps]
     return out
 
 
-def _checkpoint_job(
-    j: PhaseJobs,
-    needs: Mapping[str, list[str]],
-    entries: Mapping[str, tuple[Entry, ...]],
-    roadmap_file: str,
-    node_dir: str | None,
-    python: str,
-) -> dict[str, Any]:
+def _checkpoint_job(j: PhaseJobs, layout: _Layout) -> dict[str, Any]:
     assert j.checkpoint_job is not None and j.phase.checkpoint is not None
     job = j.checkpoint_job
-    out = _base(f"{j.phase.key} checkpoint: {j.phase.checkpoint.name}", job, needs)
-    out["steps"] = [
-        *_setup(node_dir, python),
-        *_restores(job, needs, entries),
-        *_run_steps(job, "all", f"--phase {j.phase.number}", roadmap_file),
-    ]
+    out = _base(f"{j.phase.key} checkpoint: {j.phase.checkpoint.name}", job, layout.needs)
+    out["steps"] = layout.steps(job, "all", f"--phase {j.phase.number}")
     return out
 
 
