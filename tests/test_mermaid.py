@@ -21,6 +21,7 @@ from pytest_orchestrate.roadmap.graph import build_graph
 from pytest_orchestrate.roadmap.load import load_roadmap
 from pytest_orchestrate.roadmap.model import BUILTIN_TASK_MODELS, Roadmap
 from pytest_orchestrate.session.mermaid import flowchart
+from pytest_orchestrate.session.summary import coverage_charts
 
 BUNDLED = Path(__file__).parent.parent / "config" / "phases.yaml"
 MERMAID_VERSION = "11"
@@ -245,3 +246,23 @@ def test_a_screenshot_of_the_flowchart_is_a_png(mermaid_js: Path, tmp_path: Path
     render(mermaid_js, text, tmp_path, screenshot=png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 20_000  # a drawing, not a blank page
+
+
+def test_the_coverage_chart_of_the_step_summary_renders(mermaid_js: Path, tmp_path: Path) -> None:
+    def record(at: str, covered: int) -> dict[str, object]:
+        totals = {"lines": {"total": 200, "covered": covered}}
+        return {
+            "at": at,
+            "node": "config/phases.yaml::phase_1::checkpoint",
+            "key": "k",
+            "totals": totals,
+        }
+
+    markdown = coverage_charts(
+        [record("2026-11-20T14:02:00", 52), record("2026-11-27T09:30:00", 160)]
+    )
+    source = markdown.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    dom = render(mermaid_js, source, tmp_path)
+    assert "<title>rendered</title>" in dom, dom[-2000:]
+    assert "11-20 14:02 phase_1" in dom and "11-27 09:30 phase_1" in dom
+    assert re.search(r'<g class="line-plot-0"', dom)
