@@ -11,8 +11,9 @@ Resume across jobs goes through the pytest cache: each job saves ``.pytest_cache
 under its own key, and a job restores the caches of the jobs it needs, one after the other into the
 same folder. Records are one file per task, so those restores add up to the union of what the
 upstream jobs finished. The files a job changed travel beside its records as a patch, applied by
-the jobs after it on their fresh checkouts, so a task done upstream still finds its files. A final job merges every job's JUnit file into one report and saves the
-union for the next run's first jobs.
+the jobs after it on their fresh checkouts, so a task done upstream still finds its files. A final
+job merges every job's JUnit file into one report and saves the union for the next run's first
+jobs.
 
 Pure text from a roadmap, its graph and a mapping of durations: no pytest, no file written. The
 same inputs give the same bytes.
