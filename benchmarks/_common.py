@@ -10,10 +10,16 @@ from pathlib import Path
 
 
 def roadmap_yaml(
-    tasks: int, *, phases: int = 6, groups_per_phase: int = 2, run: str = "true"
+    tasks: int,
+    *,
+    phases: int = 6,
+    groups_per_phase: int = 2,
+    run: str = "true",
+    writes: bool = False,
 ) -> str:
     """A roadmap of ``tasks`` command tasks spread over phases and groups
-    (alternating execution)."""
+    (alternating execution). With ``writes``, task N touches and declares ``marks/N``, so its
+    record stamps a file that a rerun checks against the disk."""
     lines: list[str] = []
     per_group = max(1, tasks // (phases * groups_per_phase))
     n = 0
@@ -33,8 +39,9 @@ def roadmap_yaml(
             count = per_group if (p, g) != (phases, groups_per_phase - 1) else tasks - n
             for _ in range(count):
                 n += 1
+                argv = f'["touch", "marks/{n}"], writes: ["marks/{n}"]' if writes else f'["{run}"]'
                 lines.append(
-                    f'        - {{id: "{p}.{n}", name: "task {n}", type: command, argv: ["{run}"]}}'
+                    f'        - {{id: "{p}.{n}", name: "task {n}", type: command, argv: {argv}}}'
                 )
     return "\n".join(lines) + "\n"
 

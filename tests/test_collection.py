@@ -86,14 +86,24 @@ def test_spec_snippet_loads_unchanged(pytester: pytest.Pytester, roadmap) -> Non
 def test_a_type_without_a_handler_fails_and_never_passes_silently(
     pytester: pytest.Pytester, roadmap
 ) -> None:
+    # A plugin that validates its type now and ships the handler in a later release.
+    pytester.makeconftest("""
+        from typing import Literal
+        from pytest_orchestrate import TaskBase
+
+        class LaterTask(TaskBase):
+            type: Literal["later"]
+
+        def pytest_orchestrate_register_task_types(registry):
+            registry.models["later"] = LaterTask
+    """)
     roadmap(
-        SPEC_SNIPPET.replace("type: config_edit", "type: test_generation").replace(
-            'target: "jest.config.js"\n          action: expand_coverage_collection',
-            "source: src/services/user.ts",
+        SPEC_SNIPPET.replace("type: config_edit", "type: later").replace(
+            'target: "jest.config.js"\n          action: expand_coverage_collection', ""
         )
     )
     result = pytester.runpytest("--all", "-v")
-    result.stdout.fnmatch_lines(["no handler for type test_generation is installed"])
+    result.stdout.fnmatch_lines(["no handler for type later is installed"])
     result.assert_outcomes(failed=1)
 
 

@@ -13,7 +13,7 @@ pytest.importorskip("xdist")
 
 from xdist.remote import Producer  # type: ignore[import-untyped]
 
-from pytest_orchestrate.session.scheduling import PARK_ID, DagScheduling
+from pytest_orchestrate.session.scheduling import DagScheduling
 
 ROADMAP = """
 orchestrator:
@@ -54,7 +54,8 @@ IDS = {
     "1.5": f"{FILE}::phase_1::group_b::1.5",
     "2.1": f"{FILE}::phase_2::group_c::2.1",
 }
-COLLECTION = [*IDS.values(), PARK_ID]
+COLLECTION = [*IDS.values()]
+PARK = len(COLLECTION)  # workers hold the park item just past the ids they report
 
 
 class FakeNode:
@@ -128,7 +129,7 @@ class Harness:
     def running(self, node: FakeNode) -> str:
         """The task id a node was last sent (the park item always rides along)."""
         index, park = node.sent[-1]
-        assert park == COLLECTION.index(PARK_ID)
+        assert park == PARK
         return COLLECTION[index].rsplit("::", 1)[-1]
 
     def report(self, tid: str, outcome: str = "passed", status: str = "changed") -> None:
@@ -153,7 +154,7 @@ class Harness:
     def complete(self, node: FakeNode, tid: str, outcome: str = "passed") -> None:
         self.report(tid, outcome)
         self.sched.mark_test_complete(node, COLLECTION.index(IDS[tid]))
-        self.sched.mark_test_complete(node, COLLECTION.index(PARK_ID))
+        self.sched.mark_test_complete(node, PARK)
 
 
 def test_only_ready_items_are_sent_longest_chain_first(pytester: pytest.Pytester) -> None:
@@ -201,7 +202,7 @@ def test_failure_blocks_dependents_on_the_controller_naming_it(pytester: pytest.
         props["status"] == "blocked" and props["phase"] == "phase_2" and props["group"] == "group_c"
     )
     assert blocked[0].location == (FILE, 27, "task 2.1 (command: later)")
-    assert blocked[0].longrepr[:2] == (str(pytester.path / FILE), 28)  # type: ignore[index]
+    assert blocked[0].longrepr[:2] == (FILE, 28)  # type: ignore[index]  # rootdir-relative
 
 
 def test_crashed_item_fails_and_blocks_once_its_crash_report_arrives(
@@ -285,7 +286,7 @@ def test_without_roadmap_items_xdist_load_scheduling_takes_over(pytester: pytest
 def test_ordinary_tests_next_to_a_roadmap_have_no_dependencies(pytester: pytest.Pytester) -> None:
     h = Harness(pytester, numnodes=3)
     nodes = [FakeNode(f"gw{i}") for i in range(3)]
-    collection = [*IDS.values(), "tests/test_x.py::test_a", PARK_ID]
+    collection = [*IDS.values(), "tests/test_x.py::test_a"]
     h.start(nodes, collection)
     first = [collection[n.sent[0][0]].rsplit("::", 1)[-1] for n in nodes]
     assert first == ["1.1", "1.4", "1.5"], "roadmap chains go first; the plain test fills a gap"
@@ -302,7 +303,7 @@ def test_a_roadmap_the_controller_cannot_map_runs_one_at_a_time_in_worker_order(
     stranger = (
         f"{FILE}::phase_1::group_a::9.9"  # collected by workers, unknown to the controller's load
     )
-    collection = [IDS["1.4"], IDS["1.1"], stranger, PARK_ID]
+    collection = [IDS["1.4"], IDS["1.1"], stranger]
     h.start([a, b], collection)
     assert [n.sent for n in (a, b)] == [[[0, 3]], []]
     h.report("1.4")

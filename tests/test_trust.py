@@ -248,3 +248,32 @@ def test_a_roadmap_cannot_write_into_version_control(
     )
     result.stdout.no_fnmatch_line("*Traceback*")
     assert not (pytester.path / ".git" / "hooks" / "pre-commit").exists()
+
+
+def test_done_tasks_between_tasks_that_run_leave_nothing_set_up(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    path = roadmap("""
+    phase_1:
+      name: One
+      groups:
+        group_a:
+          name: A
+          tasks:
+            - {id: "1.1", name: first, type: command, run: "echo 1"}
+            - {id: "1.2", name: second, type: command, run: "true"}
+        group_b:
+          name: B
+          tasks:
+            - {id: "1.3", name: third, type: command, run: "true"}
+      checkpoint:
+        name: Done
+        checks:
+          - {name: fine, type: command, argv: ["true"]}
+    """)
+    pytester.runpytest("--all").assert_outcomes(passed=4)
+    path.write_text(path.read_text().replace("echo 1", "echo one"))
+    # 1.1 runs, 1.2 and 1.3 are DONE without setup or teardown, then the checkpoint runs.
+    result = pytester.runpytest("--all", "-v")
+    result.assert_outcomes(passed=2, skipped=2)
+    result.stdout.no_fnmatch_line("*not torn down*")

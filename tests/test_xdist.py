@@ -364,12 +364,9 @@ phase_3:
 
 
 def skip_lines(result: pytest.RunResult) -> list[str]:
-    """The ``-rs`` lines without their first word: pytest takes it from
-    whichever skip came first."""
+    """The ``-rs`` lines of roadmap items that did not run, each with its own word."""
     return sorted(
-        line.split(" ", 1)[1]
-        for line in result.outlines
-        if re.match(r"(BLOCKED|MANUAL) \[\d+\] ", line)
+        line for line in result.outlines if re.match(r"(BLOCKED|MANUAL|DONE) \S+: ", line)
     )
 
 
@@ -421,7 +418,7 @@ def test_blocked_dependents_are_reported_exactly_as_without_xdist(
         ]
     )
     assert skip_lines(parallel) == skip_lines(serial)
-    assert "[1] config/phases.yaml:10: blocked: 1.2 failed" in skip_lines(parallel)
+    assert "BLOCKED 1.3: 1.2 failed (config/phases.yaml:10)" in skip_lines(parallel)
     serial_cases = junit_cases(pytester.path / "serial.xml")
     assert junit_cases(pytester.path / "xdist.xml") == serial_cases
     outcome, message, props = serial_cases["config.phases.yaml.phase_2.group_c.2.1"]

@@ -126,8 +126,15 @@ class Engine:
         return self.selection.wants(item.phase.number, group)
 
     def order(self, items: list[pytest.Item]) -> None:
-        """Sort roadmap items topologically inside the slots they occupy; other tests stay put."""
+        """Sort roadmap items topologically inside the slots they occupy; other tests stay put.
+
+        ``--collect-only`` shows the plan as the roadmap reads, each group once; the run order is
+        in ``--orchestrate-plan``.
+        """
         slots = [i for i, item in enumerate(items) if isinstance(item, RoadmapItem)]
+        if self.config.option.collectonly:
+            self.selected = {items[i].nodeid for i in slots}
+            return
         if not slots:
             return
         rank: dict[str, tuple[int, int]] = {}
@@ -171,6 +178,10 @@ class Engine:
             (FINGERPRINT, item.context.fingerprint(item.node)),
             (STATUS, DONE),
         ]
+        # The teardown the protocol would have done: what this item set up for the one before it
+        # and the next item does not share (its group, say). pytest keeps that stack in the
+        # session's SetupState; nothing here has finalizers beyond pytest's own.
+        item.session._setupstate.teardown_exact(nextitem)
         log_skip(
             self.config,
             item.nodeid,

@@ -51,6 +51,12 @@ PARK = "orchestrate-park"
 PARK_ID = f"::{PARK}"  # parented to the Session, whose nodeid is ""
 
 
+def roadmap_file_part(nodeid: str) -> str:
+    """The roadmap file a collected item's node id is under, or "" for another test."""
+    file_part, sep, _ = nodeid.partition("::")
+    return file_part if sep and file_part.endswith(ROADMAP_SUFFIXES) else ""
+
+
 class ParkItem(pytest.Item):
     """The no-op item a worker holds as its next item while it waits for work (never reported)."""
 
@@ -207,9 +213,6 @@ class DagScheduling:
             )
             return
         self.node2collection[node] = list(collection)
-        if PARK_ID in collection and self.hooks.session is not None:
-            # The DSession counted the park item; the progress counter must end at 100%.
-            self.hooks.session.testscollected = len(collection) - 1
 
     def mark_test_complete(
         self, node: WorkerController, item_index: int, duration: float = 0
@@ -273,7 +276,7 @@ class DagScheduling:
             self.aborted = True
             return
         collection = next(iter(self.node2collection.values()))
-        if PARK_ID not in collection:
+        if not any(roadmap_file_part(nodeid) for nodeid in collection):
             self._delegate_to_xdist()
             return
         self.collection = collection
@@ -332,13 +335,14 @@ class DagScheduling:
         for _ in collection:
             self._new_slot()
         index = {nodeid: i for i, nodeid in enumerate(collection)}
-        self.park = index[PARK_ID]
+        # Workers hold the park item just past what they reported (see pytest_collection_finish).
+        self.park = self._new_slot()
         self.finished[self.park] = True
-        self.unfinished = len(collection) - 1
+        self.unfinished = len(collection)
         by_file: dict[str, list[int]] = {}
         for i, nodeid in enumerate(collection):
-            file_part = nodeid.split("::", 1)[0]
-            if i != self.park and "::" in nodeid and file_part.endswith(ROADMAP_SUFFIXES):
+            file_part = roadmap_file_part(nodeid)
+            if file_part:
                 by_file.setdefault(file_part, []).append(i)
         engine = self.engine
         for file_part, indices in by_file.items():
@@ -569,11 +573,12 @@ class XdistHooks:
             p.suffix in ROADMAP_SUFFIXES for p in config.stash.get(explicit_files_key, set())
         )
 
-    @pytest.hookimpl(tryfirst=True)
+    @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        # Workers only, and after every collection_modifyitems (wrappers included: --lf deselects
-        # in one), so no selection can remove it; before xdist's impl sends the ids.
-        if is_worker(self.config) and any(isinstance(item, RoadmapItem) for item in session.items):
+        # Workers only, after every collection_modifyitems (wrappers included: --lf deselects in
+        # one), so no selection can remove it; and after xdist's impl has sent the ids, so it is
+        # not counted as an item: it sits at index len(ids), where the scheduler sends it.
+        if is_worker(self.config) and self._may_collect_roadmap(self.config):
             session.items.append(ParkItem.from_parent(session, name=PARK, nodeid=PARK_ID))
 
     @pytest.hookimpl(tryfirst=True)

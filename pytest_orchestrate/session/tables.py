@@ -22,6 +22,7 @@ from ..tasks.registry import (
 from .baseline import coverage_history
 from .context import RoadmapContext
 from .labels import STATUS
+from .reports import STATUS_WORDS
 from .state import ResumeState
 
 COLUMNS = (CHANGED, OK, KEPT, DONE, WOULD_CHANGE, WOULD_RUN, BLOCKED, MANUAL, FAILED)
@@ -49,7 +50,8 @@ class PhaseSummary:
     def lines(self) -> list[str]:
         """A table with one row per phase and one column per status seen."""
         used = [c for c in COLUMNS if any(counts[c] for counts in self.phases.values())]
-        header = ["phase", *used, "time"]
+        # The documented words ("would change"), not the keys.
+        header = ["phase", *(STATUS_WORDS[c][2].lower() for c in used), "time"]
         rows = [
             [phase, *(str(counts[c]) for c in used), f"{self.seconds[phase]:.1f}s"]
             for phase, counts in sorted(
