@@ -23,7 +23,7 @@ from pytest_orchestrate.session.scheduling import DagScheduling  # noqa: E402
 
 TIMEOUT = 120
 # One long task beside two chains of shorter ones; each task costs ~50 ms of start-up on top.
-LONG, SHORT, CHAIN = 5.0, 1.25, 2
+LONG, SHORT, CHAIN = 6.0, 1.5, 2
 WORKERS = 2
 
 
