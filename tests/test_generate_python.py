@@ -304,9 +304,9 @@ def test_values_that_vary_between_runs_are_pinned_by_type_only_and_the_notes_say
 
     varying = [n for n in generated.notes if "varies between runs" in n]
     assert sorted(n.split(": ")[1] for n in varying) == [
-        "test_now_1",
-        "test_roll_1",
-        "test_ticket_1",
+        "test_now_as_today_1",
+        "test_roll_as_today_1",
+        "test_ticket_as_today_1",
     ]
     assert "assert type(result).__name__ == 'float'" in generated.text
     assert "assert type(result).__name__ == 'UUID'" in generated.text
@@ -351,6 +351,9 @@ def test_shape_tests_pass_today_and_fail_when_a_signature_changes(tmp_path: Path
     service = make_service(tmp_path, {"bank/__init__.py": "", "bank/accounts.py": SHAPED})
     (service / "tests").mkdir()
     (service / "tests" / "test_accounts.py").write_text("def test_hand_written():\n    pass\n")
+    (service / "tests" / "conftest.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\ndef amount():\n    return 5\n"
+    )
     generated = generate_python(
         tmp_path,
         ["services/clock/bank/accounts.py"],
@@ -364,6 +367,8 @@ def test_shape_tests_pass_today_and_fail_when_a_signature_changes(tmp_path: Path
     assert generated.output == "services/clock/tests/test_accounts_gen.py"
     assert generated.todos == 3
     assert "reason='TODO: test Account.deposit with a chosen amount'" in generated.text
+    # The target's own fixture named like the parameter is where the to-do starts from.
+    assert "def test_account_deposit_handles_amount(amount):" in generated.text
     write_generated(tmp_path, generated)
 
     passing = run_pytest(service, "tests/test_accounts_gen.py")

@@ -93,7 +93,12 @@ def generate_python(
         )
         for layout in layouts
     ]
-    todos = todo_cases(units, estimated_tests)
+    if len({layout.service for layout in layouts}) > 1:
+        raise TaskFailed(
+            "the sources of one Python test_generation task must share a service folder "
+            f"({', '.join(sorted({layout.service for layout in layouts}))}); split the task"
+        )
+    todos = todo_cases(units, estimated_tests, conftest_fixtures(root, first))
     notes = [f"{u.layout.source}:{n.line}: {n.message}" for u in units for n in u.info.notes]
     if style == "shape":
         text = render_shape(units, todos)
@@ -205,10 +210,34 @@ class Todo:
 
     name: str
     reason: str
+    fixtures: tuple[str, ...] = ()  # the target's conftest fixtures named like the parameters
 
 
-def todo_cases(units: Sequence[Unit], estimated: int | None) -> list[Todo]:
-    """``estimated`` to-dos named from the public callables and their parameters, round robin."""
+def conftest_fixtures(root: Path, layout: Layout) -> set[str]:
+    """Fixture names the target's ``conftest.py`` files offer the test file, from the root down."""
+    names: set[str] = set()
+    folder = (root / layout.output).parent
+    for candidate in [folder, *folder.parents]:
+        conftest = candidate / "conftest.py"
+        if conftest.is_file():
+            try:
+                info = analyse_file(conftest, interpreter=layout.interpreter)
+            except TaskFailed:
+                continue
+            names |= {f.name for f in info.functions if any("fixture" in d for d in f.decorators)}
+        if candidate == root.resolve() or candidate == root:
+            break
+    return names
+
+
+def todo_cases(
+    units: Sequence[Unit], estimated: int | None, fixtures: set[str] | frozenset[str] = frozenset()
+) -> list[Todo]:
+    """``estimated`` to-dos named from the public callables and their parameters, round robin.
+
+    A parameter with the name of one of the target's fixtures is requested as that fixture, so
+    the person who writes the test starts from the project's own setup.
+    """
     if not estimated:
         return []
     subjects: list[tuple[str, list[str]]] = []
@@ -233,12 +262,8 @@ def todo_cases(units: Sequence[Unit], estimated: int | None) -> list[Todo]:
         while name in used:
             name, n = f"{base}_{n}", n + 1
         used.add(name)
-        todos.append(
-            Todo(
-                name,
-                f"TODO: test {label} with a chosen {angle}" if params else f"TODO: test {label}",
-            )
-        )
+        reason = f"TODO: test {label} with a chosen {angle}" if params else f"TODO: test {label}"
+        todos.append(Todo(name, reason, tuple(p for p in params if p in fixtures)))
     return todos
 
 
@@ -476,7 +501,7 @@ def build_cases(
         scenario, first = entry["scenario"], entry["observation"]
         label = scenario["target"]
         counts[label] = counts.get(label, 0) + 1
-        name = f"test_{_snake(label)}_{counts[label]}"
+        name = f"test_{_snake(label)}_as_today_{counts[label]}"
         if (
             second is None
             or second["outcome"] != first["outcome"]
