@@ -342,7 +342,7 @@ def print_learned(repeat: int) -> None:
         bound, sim, chain, counted, learned = counted_then_learned(text, durations, repeat)
         print(
             f"  {label:32}: bound {bound:5.2f} s, list schedule knowing durations (sim.) "
-            f"{sim:5.2f} s ({sim / bound:.2f}x), {chain} tasks on the critical path\n"
+            f"{sim:5.2f} s ({sim / bound:.2f}x), critical path of {chain} task(s)\n"
             f"  {'':32}  by task count {counted:5.2f} s ({counted / bound:.2f}x), "
             f"by learned seconds {learned:5.2f} s ({learned / bound:.2f}x)"
         )
