@@ -106,7 +106,7 @@ def test_two_runs_append_tables_plan_chart_and_annotations(
         '        - {id: "2.1", name: fails, type: command, run: "exit 3"}'
     )
     result.stdout.fnmatch_lines(
-        [f"::error file=config/phases.yaml,line={line},title=2.1 failed::*"]
+        [f"::error file=config/phases.yaml,line={line},title=2.1 failed::*exited 3, expected 0*"]
     )
     assert len([x for x in result.stdout.lines if x.startswith("::error")]) == 1
 

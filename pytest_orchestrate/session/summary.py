@@ -16,6 +16,7 @@ about the run.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -42,6 +43,7 @@ STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 ACTIONS_ENV = "GITHUB_ACTIONS"
 DEFAULT_WORKFLOW = ".github/workflows/roadmap.yml"
 _COVERAGE_PREFIX = "coverage_"
+ANNOTATION_LINES = 12  # of a failure's short report; GitHub shows them in the annotation
 
 
 class SharingPlugin:
@@ -51,7 +53,7 @@ class SharingPlugin:
         self.config = config
         self.seconds: dict[str, float] = defaultdict(float)  # nodeid -> setup + call + teardown
         self.phase: dict[str, str] = {}
-        self.failures: dict[str, str] = {}  # nodeid -> the first line of what went wrong
+        self.failures: dict[str, str] = {}  # nodeid -> what went wrong, in short
         self.coverage: dict[str, dict[str, str]] = {}  # checkpoint nodeid -> coverage_* properties
 
     @property
@@ -111,7 +113,7 @@ class SharingPlugin:
         self.seconds[report.nodeid] += report.duration
         self.phase[report.nodeid] = str(props[PHASE])
         if report.failed and report.nodeid not in self.failures:
-            self.failures[report.nodeid] = _first_line(report)
+            self.failures[report.nodeid] = _failure_text(report)
         figures = {
             k: str(v)
             for k, v in props.items()
@@ -289,10 +291,15 @@ def _checkpoint_line(ctx: RoadmapContext, node: str) -> int | None:
     return None
 
 
-def _first_line(report: pytest.TestReport) -> str:
-    text = report.longreprtext.strip()
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "failed"
+def _failure_text(report: pytest.TestReport) -> str:
+    """What went wrong, for an annotation: a task failure's short report (``file:line: ...`` and
+    a few lines after it), or a traceback's last line (the exception)."""
+    lines = [line.rstrip() for line in report.longreprtext.splitlines() if line.strip()]
+    if not lines:
+        return "failed"
+    if re.match(r"\S+:\d+: ", lines[0]):
+        return "\n".join(lines[:ANNOTATION_LINES])
+    return lines[-1].strip()
 
 
 def _word(status: str) -> str:
