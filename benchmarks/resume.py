@@ -34,7 +34,8 @@ def main() -> None:
         records = sum(
             1 for _ in (root / ".pytest_cache" / "d" / "orchestrate" / "tasks").rglob("*.json")
         )
-        # For scale: what pytest itself pays to report 5,000 skipped plain tests over collecting them.
+        # For scale: what pytest itself pays to report 5,000 skipped plain tests over collecting
+        # them.
         plain = root / "plain"
         plain.mkdir()
         for m in range(50):

@@ -1,4 +1,5 @@
-"""Hooks other packages implement to extend pytest-orchestrate (registered by ``pytest_addhooks``)."""
+"""Hooks other packages implement to extend pytest-orchestrate (registered by
+``pytest_addhooks``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The pytest11 entry point: hook specs, options, and collecting the roadmap file. Nothing imports it.
+"""The pytest11 entry point: hook specs, options, and collecting the roadmap file. Nothing imports
+it.
 
 The roadmap is collected only when asked for (``--phase``, ``--group``, ``--all``, ``--roadmap``,
 ``--dry-run``, ...) or when a YAML file is passed as an argument, so plain ``pytest`` in a
@@ -83,8 +84,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not path.is_file():
         raise pytest.UsageError(
             f"roadmap not found: {path}\n"
-            f"  pass --roadmap=PATH, set orchestrate_roadmap in your ini file, or create {DEFAULT_ROADMAP}"
-            + _split_path_option_hint(config)
+            f"  pass --roadmap=PATH, set orchestrate_roadmap in your ini file, or create "
+            f"{DEFAULT_ROADMAP}" + _split_path_option_hint(config)
         )
     config.stash[roadmap_path_key] = path
     if config.args_source == pytest.Config.ArgsSource.ARGS:

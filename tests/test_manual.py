@@ -35,9 +35,8 @@ def test_without_a_terminal_the_run_does_not_hang(pytester: pytest.Pytester, roa
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(
         [
-            "MANUAL * config/phases.yaml:8: manual: waiting for confirmation; "
-            "run with --confirm 4.3",
-            "* config/phases.yaml:13: blocked: 4.3 waiting for confirmation",
+            "MANUAL 4.3: waiting for confirmation; run with --confirm 4.3 (config/phases.yaml:8)",
+            "BLOCKED *: 4.3 waiting for confirmation (config/phases.yaml:13)",
         ]
     )
     assert not (pytester.path / "deployed").exists()

@@ -133,7 +133,8 @@ def test_junit_lists_changed_files(pytester: pytest.Pytester, roadmap, write_typ
         group_a:
           name: A
           tasks:
-            - {id: "1.1", name: write two files, type: write, params: {files: {a.txt: "a", b/c.txt: "c"}}}
+            - {id: "1.1", name: write two files, type: write,
+               params: {files: {a.txt: "a", b/c.txt: "c"}}}
     """)
     pytester.runpytest("--all", "--junitxml=out.xml")
     case = next(ET.parse(pytester.path / "out.xml").getroot().iter("testcase"))

@@ -1,4 +1,5 @@
-"""Resume: finished tasks are recorded as their reports arrive, shown as DONE, and redone on change."""
+"""Resume: finished tasks are recorded as their reports arrive, shown as DONE, and redone on
+change."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Running a roadmap: order, blocked reasons, task types from conftest, commands, dry run, checkpoints."""
+"""Running a roadmap: order, blocked reasons, task types from conftest, commands, dry run,
+checkpoints."""
 
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ def test_unselected_dependency_that_is_not_done_blocks(pytester: pytest.Pytester
     roadmap(FAILING.replace("exit 3", "exit 0"))
     result = pytester.runpytest("--phase", "2", "-rs")
     result.stdout.fnmatch_lines(
-        ["BLOCKED *config/phases.yaml:23: blocked: phase_1 not done (run pytest --phase 1)"]
+        ["BLOCKED 2.1: phase_1 not done (run pytest --phase 1) (config/phases.yaml:23)"]
     )
     result = pytester.runpytest("--phase", "1")
     result.assert_outcomes(passed=4)
@@ -129,7 +130,7 @@ def test_task_depends_on_a_group(pytester: pytest.Pytester, roadmap) -> None:
         )
     )
     result = pytester.runpytest("--group", "c", "-rs")
-    result.stdout.fnmatch_lines(["BLOCKED *: blocked: group_b not done (run pytest --group b)"])
+    result.stdout.fnmatch_lines(["BLOCKED *: group_b not done (run pytest --group b) (*)"])
 
 
 def test_a_task_type_added_from_conftest(pytester: pytest.Pytester, roadmap) -> None:
@@ -260,7 +261,8 @@ def test_dry_run_writes_nothing_and_runs_nothing(
         group_a:
           name: A
           tasks:
-            - {id: "1.1", name: edit notes, type: write, params: {files: {notes.txt: "new line\\n"}}}
+            - {id: "1.1", name: edit notes, type: write,
+               params: {files: {notes.txt: "new line\\n"}}}
             - {id: "1.2", name: side effect, type: command, run: "touch ran.txt"}
     """)
     result = pytester.runpytest("--all", "--dry-run", "-v")
@@ -305,13 +307,13 @@ def test_checkpoint_lists_failing_checks(pytester: pytest.Pytester, roadmap) -> 
             - {id: "2.1", name: y, type: command, run: "true"}
     """)
     result = pytester.runpytest("--all", "-v", "-rs")
-    result.stdout.fnmatch_lines(["BLOCKED * blocked: phase_1 checkpoint failed"], consecutive=False)
+    result.stdout.fnmatch_lines(["BLOCKED 2.1: phase_1 checkpoint failed (*)"], consecutive=False)
     result.stdout.fnmatch_lines(
         [
             "*::phase_1::checkpoint FAILED*",
             "*::2.1 BLOCKED (blocked: phase_1 ...)*",
             "config/phases.yaml:8: checkpoint of phase_1 (Foundation Complete) failed",
-            "✓ Baseline coverage established",
+            "✓ Baseline coverage established*",
             "✗ CI pipeline runs successfully: `false` exited 1, expected 0",
         ]
     )
@@ -392,8 +394,8 @@ phase_3:
     result = pytester.runpytest("--phase", "2", "--phase", "3", "-rs")
     result.stdout.fnmatch_lines(
         [
-            "* config/phases.yaml:23: blocked: phase_1 not done (run pytest --phase 1)",
-            "* config/phases.yaml:*: blocked: phase_1 not done (run pytest --phase 1)",
+            "BLOCKED 2.1: phase_1 not done (run pytest --phase 1) (config/phases.yaml:23)",
+            "BLOCKED 3.1: phase_1 not done (run pytest --phase 1) (config/phases.yaml:*)",
         ]
     )
     result.stdout.no_fnmatch_line("*phase_2 not done*")

@@ -1,4 +1,5 @@
-"""The roadmap's schema: pydantic models for settings, tasks and checkpoints, and the assembled roadmap.
+"""The roadmap's schema: pydantic models for settings, tasks and checkpoints, and the assembled
+roadmap.
 
 Nothing here does I/O or imports pytest. ``roadmap.py`` turns a YAML file into these objects.
 """

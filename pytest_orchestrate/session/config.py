@@ -196,7 +196,8 @@ def activated(config: pytest.Config) -> bool:
 
 
 def _path_setting(config: pytest.Config, name: str) -> Path | None:
-    """An option given on the command line (relative to the cwd) or in the ini file (relative to it)."""
+    """An option given on the command line (relative to the cwd) or in the ini file (relative to
+    it)."""
     given: str | None = config.getoption(name)
     if given:
         return (config.invocation_params.dir / given).resolve()
@@ -208,7 +209,8 @@ def _path_setting(config: pytest.Config, name: str) -> Path | None:
 
 
 def roadmap_path(config: pytest.Config) -> Path:
-    """The configured roadmap: ``--roadmap``, the ini key, or ``config/phases.yaml`` under the rootdir."""
+    """The configured roadmap: ``--roadmap``, the ini key, or ``config/phases.yaml`` under the
+    rootdir."""
     return (
         _path_setting(config, "orchestrate_roadmap")
         or (config.rootpath / DEFAULT_ROADMAP).resolve()

@@ -1,4 +1,5 @@
-"""One loaded roadmap with its graph: what the pytest nodes, the engine and the xdist controller share.
+"""One loaded roadmap with its graph: what the pytest nodes, the engine and the xdist controller
+share.
 
 Loading happens once per session per file, whoever asks first (``-n auto``, the early selection
 check, collection, or the xdist scheduler).
@@ -24,7 +25,8 @@ from .state import roadmap_key
 
 @dataclass
 class RoadmapContext:
-    """One loaded roadmap with its graph, shared by its items (and rebuilt on the xdist controller)."""
+    """One loaded roadmap with its graph, shared by its items (and rebuilt on the xdist
+    controller)."""
 
     roadmap: Roadmap
     graph: Graph
@@ -34,7 +36,8 @@ class RoadmapContext:
     _tasks: dict[str, TaskBase] = field(default_factory=dict)
 
     def fingerprint(self, node: str) -> str:
-        """A task's definition hash; a checkpoint's covers its own definition and its phase's tasks."""
+        """A task's definition hash; a checkpoint's covers its own definition and its phase's
+        tasks."""
         if node in self.roadmap.fingerprints:
             return self.roadmap.fingerprints[node]
         phase = next(p for p in self.roadmap.phases if checkpoint_node(p.key) == node)
@@ -105,7 +108,8 @@ def _load_context(path: Path, config: pytest.Config, display: str) -> RoadmapCon
                 RoadmapError(
                     display,
                     line,
-                    f"dependency cycle: {e} (each waits for the next); remove one of these depends_on, "
+                    f"dependency cycle: {e} (each waits for the next); remove one of these "
+                    f"depends_on, "
                     "or reorder a sequential group",
                 )
             ]
@@ -132,7 +136,8 @@ def _fold_template_digests(roadmap: Roadmap) -> list[RoadmapError]:
                 RoadmapError(
                     roadmap.display,
                     roadmap.task_lines.get(task.id),
-                    f"task {task.id}: template '{name}' not found in {', '.join(str(d) for d in search)}; "
+                    f"task {task.id}: template '{name}' not found in "
+                    f"{', '.join(str(d) for d in search)}; "
                     "fix the name, or add it to a templates/ folder beside the roadmap",
                 )
             )

@@ -97,7 +97,8 @@ class Engine:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> Any:
-        """Select by ``--phase``/``--group`` first; order topologically after ``-k``/``-m`` and friends."""
+        """Select by ``--phase``/``--group`` first; order topologically after ``-k``/``-m`` and
+        friends."""
         self.select(config, items)
         result = yield
         self.order(items)
@@ -231,7 +232,8 @@ class Engine:
             if unmet is None:
                 continue
             if unmet.not_run:
-                # Name the phase or group the user asked to wait for, with the command that fixes it.
+                # Name the phase or group the user asked to wait for, with the command that fixes
+                # it.
                 return Unmet(
                     f"{barrier} not done (run pytest {unblock_hint(barrier)})", not_run=True
                 )
@@ -413,7 +415,8 @@ class Engine:
                 terminalreporter.write_line(line)
         if self.fail_on_changes and self.would_change():
             terminalreporter.write_line(
-                f"--fail-on-changes: {len(self.would_change())} task(s) would change files: the roadmap is not "
+                f"--fail-on-changes: {len(self.would_change())} task(s) would change files: the "
+                f"roadmap is not "
                 "fully applied",
                 red=True,
                 bold=True,

@@ -286,7 +286,8 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
         return self.labels.describe
 
     def own_keywords(self) -> tuple[str, ...]:
-        """The keywords ``-k`` matches on, without walking the node tree (for reports built by hand)."""
+        """The keywords ``-k`` matches on, without walking the node tree (for reports built by
+        hand)."""
         return (self.name, self.roadmap_file.name, *self.labels.marks)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -347,7 +348,8 @@ class TaskItem(RoadmapItem):
             self.add_report_section("call", DIFF_SECTION, diff)
 
     def confirm(self, instructions: str) -> Result:
-        """A manual step passes once a human confirms it: recorded, ``--confirm ID``, or at a prompt."""
+        """A manual step passes once a human confirms it: recorded, ``--confirm ID``, or at a
+        prompt."""
         ctx, task = self.context, self.task
         fingerprint = ctx.fingerprint(task.id)
         earlier = self.engine.state.confirmation(ctx.rid, task.id, fingerprint)
@@ -401,12 +403,15 @@ class CheckpointItem(RoadmapItem):
 
     def __repr__(self) -> str:
         kind = "blocking" if self.checkpoint.blocking else "non-blocking"
-        return f"<Checkpoint {self.phase.key}: {self.checkpoint.name} ({kind}, {len(self.checkpoint.checks)} checks)>"
+        checks = len(self.checkpoint.checks)
+        return f"<Checkpoint {self.phase.key}: {self.checkpoint.name} ({kind}, {checks} checks)>"
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error)
-    return text.splitlines()[0] if text else type(error).__name__
+    """What a failure's -v line says: its first line, or a checkpoint's first failed check."""
+    lines = str(error).splitlines()
+    failed = [line for line in lines if line.startswith("✗ ")]
+    return (failed or lines or [type(error).__name__])[0]
 
 
 def _attempt_range(attempts: list[int]) -> str:

@@ -1,8 +1,9 @@
 """The DAG-aware xdist scheduler, and the ``XdistHooks`` plugin object that wires it in.
 
-pytest-xdist has no barriers between items, so ``--dist load`` runs a task next to the tasks it waits
-for. ``DagScheduling`` sends an item only once everything it waits for has finished, longest chain
-first, one real item per worker. Imported only when xdist is installed; see the README's "Parallel runs".
+pytest-xdist has no barriers between items, so ``--dist load`` runs a task next to the tasks it
+waits for. ``DagScheduling`` sends an item only once everything it waits for has finished, longest
+chain first, one real item per worker. Imported only when xdist is installed; see the README's
+"Parallel runs".
 
 The trap it works around: a worker runs item *i* only once it holds the next index (or "shutdown"),
 because ``pytest_runtest_protocol(item, nextitem)`` needs ``nextitem`` for teardown. So each worker
@@ -40,7 +41,6 @@ from .config import engine, explicit_files_key, is_worker, roadmap_path, roadmap
 from .context import RoadmapContext, load_context, roadmap_display
 from .durations import learned_seconds
 from .labels import FINGERPRINT, PRIORITY, STATUS, Labels, checkpoint_labels, task_labels
-from .nodes import RoadmapItem
 from .reports import log_skip
 from .selection import Selection
 
@@ -166,7 +166,8 @@ class DagScheduling:
 
     @property
     def tests_finished(self) -> bool:
-        """True once nothing is waiting, ready, running or crashed (or a stop left nothing running)."""
+        """True once nothing is waiting, ready, running or crashed (or a stop left nothing
+        running)."""
         if self.delegate is not None:
             return bool(self.delegate.tests_finished)
         if not self.collection_is_completed:
@@ -186,7 +187,8 @@ class DagScheduling:
 
     @property
     def stopping(self) -> bool:
-        """``-x``/``--maxfail`` (seen by the DSession) or the roadmap's ``fail_fast`` stop dispatching."""
+        """``-x``/``--maxfail`` (seen by the DSession) or the roadmap's ``fail_fast`` stop
+        dispatching."""
         dsession = self.config.pluginmanager.get_plugin("dsession")
         return self.stopped or bool(getattr(dsession, "shouldstop", False))
 
@@ -300,7 +302,8 @@ class DagScheduling:
             self._dispatch()
 
     def crash_properties(self, nodeid: str) -> list[tuple[str, str]]:
-        """What a crashed roadmap item's report carries, so it reads FAILED and blocks its dependents."""
+        """What a crashed roadmap item's report carries, so it reads FAILED and blocks its
+        dependents."""
         if self.collection is None or nodeid not in self.crashed:
             return []
         info = self.roadmap.get(self.crashed[nodeid])
@@ -352,11 +355,13 @@ class DagScheduling:
                 unknown = {collection[i] for i in indices} - set(loaded[1].nodeids.values())
                 if unknown:
                     self._warn(
-                        f"the roadmap {file_part} loaded on the xdist controller lacks {min(unknown)}"
+                        f"the roadmap {file_part} loaded on the xdist controller lacks "
+                        f"{min(unknown)}"
                     )
                     loaded = None
             if loaded is None:
-                # Workers order roadmap items topologically, so one at a time in their order is safe.
+                # Workers order roadmap items topologically, so one at a time in their order is
+                # safe.
                 for before, after in itertools.pairwise(indices):
                     self._edge(before, after)
                 continue
@@ -452,7 +457,8 @@ class DagScheduling:
                 free.append(nxt)
 
     def _release(self, free: list[int]) -> None:
-        """Free slots: graph-only nodes finish at once, blocked items are skipped here, the rest queue."""
+        """Free slots: graph-only nodes finish at once, blocked items are skipped here, the rest
+        queue."""
         if self.stopping:
             return  # as after -x without xdist: nothing more is run or reported
         queue = deque(sorted(free))
@@ -492,7 +498,8 @@ class DagScheduling:
             node.send_runtest_some([slot, self.park])
 
     def _report_blocked(self, info: RoadmapSlot, reason: str) -> None:
-        """The skip reports a worker would have sent, so -v, -rs, JUnit and the cascade all see it."""
+        """The skip reports a worker would have sent, so -v, -rs, JUnit and the cascade all see
+        it."""
         rel, _, name = info.nodeid.partition("::")
         properties: list[tuple[str, object]] = [
             *info.properties,
@@ -539,7 +546,8 @@ class XdistHooks:
     def pytest_configure(self, config: pytest.Config) -> None:
         # Registered during our tryfirst pytest_configure, so this runs before xdist's (trylast)
         # decides whether to start a distributed session.
-        # --orchestrate-status reads the roadmap in this process and runs nothing: no workers either.
+        # --orchestrate-status reads the roadmap in this process and runs nothing: no workers
+        # either.
         one_process = config.getoption("orchestrate_sequential") or config.getoption(
             "orchestrate_status"
         )

@@ -54,6 +54,7 @@ class Selection:
                 phase = groups[letter]
                 if phase.number not in self.phases:
                     raise pytest.UsageError(
-                        f"--group {letter}: group_{letter} is in {phase.key}, not in the selected phase(s); "
+                        f"--group {letter}: group_{letter} is in {phase.key}, not in the "
+                        f"selected phase(s); "
                         f"use --phase {phase.number} --group {letter}"
                     )

@@ -28,7 +28,8 @@ TASKS, CONFIRMATIONS, CHECKPOINTS = "tasks", "confirmations", "checkpoints"
 
 
 def safe_part(part: str) -> str:
-    """A file name from a roadmap path or node name: no '/', no '..', so nothing escapes the cache."""
+    """A file name from a roadmap path or node name: no '/', no '..', so nothing escapes the
+    cache."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", part).replace("..", "_")
 
 
@@ -74,7 +75,8 @@ class FileStamp:
 
     def matches(self, path: Path) -> bool:
         """Whether ``path`` still has this content. Same size and mtime means unchanged (as make and
-        git assume); otherwise the content decides, so a file touched but not changed still matches."""
+        git assume); otherwise the content decides, so a file touched but not changed still
+        matches."""
         try:
             st = path.stat()
         except (FileNotFoundError, NotADirectoryError):
@@ -133,11 +135,13 @@ class Record:
         }
 
     def drift(self, root: Path) -> str | None:
-        """Why the disk no longer matches this record (``jest.config.js changed since ...``), or None."""
+        """Why the disk no longer matches this record (``jest.config.js changed since ...``), or
+        None."""
         for rel, stamp in self.stamps.items():
             if not stamp.matches(root / rel):
                 gone = stamp.sha256 and not (root / rel).exists()
-                return f"{rel} {'was deleted' if gone else 'changed'} since {short_stamp(self.finished)}"
+                what = "was deleted" if gone else "changed"
+                return f"{rel} {what} since {short_stamp(self.finished)}"
         return None
 
 
@@ -188,7 +192,8 @@ class ResumeState:
         return self._records.get((rid, safe_part(node)))
 
     def _load_all(self, rid: str) -> None:
-        """Read a roadmap's records in one pass over its folder (a 5,000-task rerun reads 5,000 files)."""
+        """Read a roadmap's records in one pass over its folder (a 5,000-task rerun reads 5,000
+        files)."""
         self._loaded.add(rid)
         folder = self._dir(TASKS, rid)
         try:
@@ -247,7 +252,8 @@ def _load_json(path: str | os.PathLike[str]) -> Any:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
     except (OSError, ValueError):
-        return None  # missing, or damaged by hand or a crash: that one entry is forgotten, nothing else
+        # Missing, or damaged by hand or a crash: that one entry is forgotten, nothing else.
+        return None
 
 
 def current_user() -> str:

@@ -65,7 +65,8 @@ def status_table(
     ctx: RoadmapContext, state: ResumeState, is_done: Callable[[RoadmapContext, str], object]
 ) -> list[str]:
     """``status``: per phase, tasks done/total, each group's state, the last checkpoint, the
-    current phase. ``is_done`` is the engine's verified check, so status says what is true on disk."""
+    current phase. ``is_done`` is the engine's verified check, so status says what is true on
+    disk."""
     roadmap = ctx.roadmap
     rows = []
     current = None

@@ -60,7 +60,8 @@ class Live:
 
     @contextmanager
     def heartbeat(self, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
-        """While the body runs, every ``every`` seconds say how long it has run and its last line."""
+        """While the body runs, every ``every`` seconds say how long it has run and its last
+        line."""
         if self.reporter is None:
             yield
             return

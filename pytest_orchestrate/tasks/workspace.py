@@ -82,7 +82,8 @@ class Workspace:
             raise TaskFailed(f"{rel}: is a directory, not a file") from None
 
     def write_text(self, rel: str, text: str) -> Change | None:
-        """Write ``text`` to ``rel`` atomically; return the change, or None if the file already says that."""
+        """Write ``text`` to ``rel`` atomically; return the change, or None if the file already
+        says that."""
         path = self.path(rel)
         old = self.read_text(rel) if path.exists() else None
         if old == text:
