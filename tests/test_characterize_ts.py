@@ -331,8 +331,13 @@ def characterize_all(root: Path, phases: dict[str, list[str]]) -> Campaign:
             timing = Timing()
             try:
                 generated = characterize_ts(
-                    root, source, task_id=source, estimated_tests=None, output=output,
-                    params={}, timing=timing,
+                    root,
+                    source,
+                    task_id=source,
+                    estimated_tests=None,
+                    output=output,
+                    params={},
+                    timing=timing,
                 )
             except TaskFailed as failure:  # shown in the table; the coverage goal still judges
                 note = f"FAILED: {failure}"[:300]
