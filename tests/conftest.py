@@ -58,7 +58,13 @@ def command_task(tid: str, script: str = "true", **extra: str) -> str:
     return "\n".join(" " * 8 + line for line in lines)
 
 
-def run_in_pty(args: list[str], cwd: Path, answer: bytes = b"", timeout: float = 60) -> bytes:
+@pytest.fixture
+def run_in_pty():
+    """``run_in_pty(args, cwd, answer=b"")``: pytest at a real terminal (see ``_run_in_pty``)."""
+    return _run_in_pty
+
+
+def _run_in_pty(args: list[str], cwd: Path, answer: bytes = b"", timeout: float = 60) -> bytes:
     """Run pytest with a real terminal as its controlling TTY (answering a hidden-input prompt
     with ``answer``, if one comes); return all output."""
     pid, fd = pty.fork()

@@ -581,7 +581,7 @@ phase_2:
           name: Characterize the tokenizer
           type: test_generation
           source: services/search/search_service/tokenizer.py
-          mode: characterization
+          style: characterize
           estimated_tests: 2
 """
 

@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -55,39 +49,11 @@ def test_confirm_records_the_confirmation_once(pytester: pytest.Pytester, roadma
     result.assert_outcomes(passed=2)
 
 
-def _run_in_pty(args: list[str], cwd: Path, answer: bytes, timeout: float = 60) -> bytes:
-    """Run pytest with a real terminal as its controlling TTY, answer its
-    prompt, return all output."""
-    pid, fd = pty.fork()
-    if pid == 0:  # child: the pty is its controlling terminal, as in a real shell
-        os.chdir(cwd)
-        os.execvp(sys.executable, [sys.executable, "-m", "pytest", *args])
-    output = b""
-    answered = False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-        if not answered and b"input hidden" in output:
-            os.write(fd, answer)
-            answered = True
-    os.waitpid(pid, 0)
-    return output
-
-
 def test_at_a_terminal_the_instructions_are_shown_and_the_answer_is_not(
-    pytester: pytest.Pytester, roadmap
+    pytester: pytest.Pytester, roadmap, run_in_pty
 ) -> None:
     roadmap(MANUAL)
-    out = _run_in_pty(
+    out = run_in_pty(
         ["--all", "-s", "-v", "--color=no", "-p", "no:randomly"],
         pytester.path,
         b"yes-i-did-it-secret\r",
@@ -97,7 +63,7 @@ def test_at_a_terminal_the_instructions_are_shown_and_the_answer_is_not(
     assert "secret" not in text.split("input hidden")[1]  # nothing typed is echoed or logged
     assert "MANUAL" in text  # 'yes-i-did-it-secret' is not 'yes'
 
-    out = _run_in_pty(
+    out = run_in_pty(
         ["--all", "-s", "-v", "--color=no", "-p", "no:randomly"], pytester.path, b"yes\r"
     )
     text = out.decode(errors="replace")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_in_pty
 
 MODES = pytest.mark.parametrize("mode", [(), ("-n", "2")], ids=["serial", "xdist"])
 
@@ -200,7 +199,9 @@ def test_a_failure_that_cannot_succeed_is_not_retried(
     assert "attempt_1" not in (pytester.path / "out.xml").read_text()
 
 
-def test_a_retry_is_announced_live_at_a_terminal(pytester: pytest.Pytester, roadmap) -> None:
+def test_a_retry_is_announced_live_at_a_terminal(
+    pytester: pytest.Pytester, roadmap, run_in_pty
+) -> None:
     roadmap(MISSING.format(name="flaky", run="echo x >> tries; [ $(wc -l < tries) -ge 2 ]"))
     out = run_in_pty(["--all", "-v", "--color=no", "-p", "no:randomly"], pytester.path)
     text = out.decode(errors="replace")
@@ -208,7 +209,9 @@ def test_a_retry_is_announced_live_at_a_terminal(pytester: pytest.Pytester, road
     assert "::1.1 CHANGED" in text
 
 
-def test_a_long_task_shows_it_is_alive_at_a_terminal(pytester: pytest.Pytester, roadmap) -> None:
+def test_a_long_task_shows_it_is_alive_at_a_terminal(
+    pytester: pytest.Pytester, roadmap, run_in_pty
+) -> None:
     roadmap(MISSING.format(name="slow", run="echo step one; sleep 6; echo done"))
     out = run_in_pty(["--all", "-v", "--color=no", "-p", "no:randomly"], pytester.path)
     text = out.decode(errors="replace")

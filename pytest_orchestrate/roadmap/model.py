@@ -58,6 +58,7 @@ class Settings(Strict):
     timeout_minutes: float = Field(default=30.0, gt=0)
     fail_fast: bool = False
     project_root: str | None = None
+    test_style: Literal["shape", "characterize"] = "shape"  # test_generation tasks' default
 
 
 class OrchestratorSection(Strict):
@@ -161,7 +162,9 @@ class TestGenerationTask(TaskBase):
     kind: Literal["auto", "unit", "service", "route", "config", "graphql", "python"] = "auto"
     template: str | None = None
     estimated_tests: int | None = Field(default=None, ge=0)
-    mode: Literal["shape", "characterization"] = "shape"
+    # shape: tests of what the code is; characterize: tests that call it and pin what it does.
+    # None: the roadmap's test_style setting.
+    style: Literal["shape", "characterize"] | None = None
     params: dict[str, Any] = {}
 
     def sources(self) -> tuple[str, ...]:

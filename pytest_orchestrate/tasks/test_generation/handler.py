@@ -13,11 +13,9 @@ runner's message. A dry run shows the diffs and runs nothing.
 
 from __future__ import annotations
 
-import importlib
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ...analyse.model import ModuleInfo
 from ...analyse.typescript import analyse_source
@@ -28,6 +26,7 @@ from ..process import run
 from ..registry import Result
 from ..templates import template_dirs
 from ..workspace import Workspace
+from .characterize_ts import characterize_ts
 from .conventions import (
     JestSettings,
     candidate_outputs,
@@ -40,12 +39,11 @@ from .conventions import (
 from .jest import failure_summary, jest_binary, run_jest
 from .kinds import detect_kind
 from .model import GeneratedTest
+from .python import generate_python
 from .rendering import render
 from .shape import Unit, build_context
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
-PYTHON_GENERATOR = "pytest_orchestrate.tasks.test_generation.python"
-CHARACTERIZE_TS = "pytest_orchestrate.tasks.test_generation.characterize_ts"
 # Files that usually mount the routers; read for the paths routes answer under, never imported.
 APP_ENTRIES = ("src/app.ts", "src/app.js", "app.ts", "app.js", "src/server.ts", "src/index.ts")
 
@@ -77,11 +75,12 @@ def generate_tests(task: TestGenerationTask, workspace: Workspace, settings: Set
             "output names one file, but the task has several TS/JS sources; leave output out "
             "so each source gets its own test file"
         )
+    characterize = characterizes(task, settings)
     planned: list[Planned] = []
     if scripts:
-        planned += plan_scripts(task, workspace, scripts)
+        planned += plan_scripts(task, workspace, scripts, characterize)
     if python:
-        planned.append(plan_python(task, workspace, python))
+        planned.append(plan_python(task, workspace, python, characterize))
     return write_and_check(task, workspace, planned)
 
 
@@ -89,7 +88,7 @@ def generate_tests(task: TestGenerationTask, workspace: Workspace, settings: Set
 
 
 def plan_scripts(
-    task: TestGenerationTask, workspace: Workspace, sources: Sequence[str]
+    task: TestGenerationTask, workspace: Workspace, sources: Sequence[str], characterize: bool
 ) -> list[Planned]:
     root = workspace.root
     jest = read_jest_settings(root)
@@ -108,7 +107,7 @@ def plan_scripts(
         )
         if task.output:
             require_found(jest, output, sources)
-        if characterizes(task):
+        if characterize:
             plans.append(plan_characterization(task, workspace, source, output, count))
             continue
         unit = Unit(source, output, _runtime_exports_only(workspace, info), kind)
@@ -140,17 +139,17 @@ def plan_scripts(
     return plans
 
 
-def characterizes(task: TestGenerationTask) -> bool:
-    """Whether the task asks for tests that call the code (``mode: characterization``)."""
-    return task.mode == "characterization" or str(getattr(task, "style", "")) == "characterize"
+def characterizes(task: TestGenerationTask, settings: Settings) -> bool:
+    """Whether the task asks for tests that call the code (``style: characterize``, on the task
+    or as the roadmap's ``test_style``)."""
+    return (task.style or settings.test_style) == "characterize"
 
 
 def plan_characterization(
     task: TestGenerationTask, workspace: Workspace, source: str, output: str, count: int | None
 ) -> Planned:
     """Delegate to the characterization generator, which probes the code in the target's Jest."""
-    generator = _optional(CHARACTERIZE_TS, "characterization tests for TS/JS")
-    generated: GeneratedTest = generator.characterize_ts(
+    generated: GeneratedTest = characterize_ts(
         workspace.root,
         source,
         task_id=task.id,
@@ -167,16 +166,6 @@ def plan_characterization(
         todos=generated.todos,
         explicit=bool(task.output),
     )
-
-
-def _optional(module: str, what: str) -> Any:
-    """A generator module that ships separately; its absence is a task failure, not a crash."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name != module:
-            raise
-        raise TaskFailed(f"{what} are not available in this version") from None
 
 
 def analyse(workspace: Workspace, source: str) -> ModuleInfo:
@@ -280,15 +269,16 @@ def _count_tests(text: str) -> int:
 # --------------------------------------------------------------------------- Python
 
 
-def plan_python(task: TestGenerationTask, workspace: Workspace, sources: Sequence[str]) -> Planned:
+def plan_python(
+    task: TestGenerationTask, workspace: Workspace, sources: Sequence[str], characterize: bool
+) -> Planned:
     """Delegate to the Python generator; its file is checked with the command it names."""
-    generator = _optional(PYTHON_GENERATOR, "tests for Python sources")
-    generated: GeneratedTest = generator.generate_python(
+    generated: GeneratedTest = generate_python(
         workspace.root,
         sources,
         task_id=task.id,
         estimated_tests=task.estimated_tests,
-        style="characterize" if characterizes(task) else "shape",
+        style="characterize" if characterize else "shape",
         output=task.output,
         params=task.params,
     )

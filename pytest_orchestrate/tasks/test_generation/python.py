@@ -37,7 +37,7 @@ from .python_layout import Layout, locate
 from .python_select import select_greedy
 
 Style = Literal["shape", "characterize"]
-# The roadmap's ``mode: characterization`` and the generator's ``characterize`` name one style.
+# The roadmap's ``style: characterize`` (and older spellings) name one style.
 STYLES: dict[str, Style] = {
     "shape": "shape",
     "characterize": "characterize",
