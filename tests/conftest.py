@@ -90,3 +90,28 @@ def _run_in_pty(args: list[str], cwd: Path, answer: bytes = b"", timeout: float 
             answered = True
     os.waitpid(pid, 0)
     return output
+
+
+CAMPAIGNS = "ORCHESTRATE_CAMPAIGNS"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--campaigns",
+        action="store_true",
+        help=f"Also run the whole-example generation campaigns (tens of minutes each; or set "
+        f"{CAMPAIGNS}=1)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Campaigns (every source of the example characterized, then its suite run three times)
+    take tens of minutes on two cores; they run when asked for."""
+    if config.getoption("--campaigns") or os.environ.get(CAMPAIGNS):
+        return
+    skip = pytest.mark.skip(
+        reason=f"whole-example campaign (tens of minutes): run with --campaigns or {CAMPAIGNS}=1"
+    )
+    for item in items:
+        if item.get_closest_marker("campaign"):
+            item.add_marker(skip)

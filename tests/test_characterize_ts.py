@@ -398,6 +398,7 @@ def report(campaign: Campaign, title: str) -> str:
 
 
 @needs_node
+@pytest.mark.campaign
 def test_generated_tests_alone_raise_the_example_from_about_26_to_80_percent(
     example_campaign: Campaign,
 ) -> None:
@@ -411,6 +412,7 @@ def test_generated_tests_alone_raise_the_example_from_about_26_to_80_percent(
 
 
 @needs_node
+@pytest.mark.campaign
 def test_every_generated_file_says_it_pins_todays_behaviour(example_campaign: Campaign) -> None:
     for outcomes in example_campaign.outcomes.values():
         for outcome in outcomes:
@@ -420,6 +422,7 @@ def test_every_generated_file_says_it_pins_todays_behaviour(example_campaign: Ca
 
 
 @needs_node
+@pytest.mark.campaign
 def test_the_same_source_gives_the_same_bytes(example_campaign: Campaign) -> None:
     source = "src/services/community.service.ts"
     output = "tests/generated/services/community.service.gen.test.ts"
