@@ -293,3 +293,14 @@ def workflow_of(pytester: pytest.Pytester) -> str:
     text = (pytester.path / "wf.yml").read_text()
     check_workflow(text, filename="wf.yml")
     return text
+
+
+def test_options_every_run_needs_go_on_every_pytest_command() -> None:
+    found = jobs(generate(options="--project-root=examples/educonnect"))
+    runs = [s["run"] for job in found.values() for s in job["steps"] if s.get("name") == "Run"]
+    assert runs and all(
+        r.startswith(
+            "pytest --roadmap=config/phases.yaml --project-root=examples/educonnect --phase"
+        )
+        for r in runs
+    )

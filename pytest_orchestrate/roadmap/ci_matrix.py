@@ -232,16 +232,19 @@ def workflow(
     max_jobs: int | None = None,
     node_dir: str | None = None,
     python: str = "3.11",
+    options: str = "",
 ) -> str:
     """The workflow's YAML text.
 
     ``roadmap_file`` is the roadmap's path from the repository root; ``node_dir``, if given, is the
-    folder (from the root) whose ``package-lock.json`` ``npm ci`` installs before the run.
+    folder (from the root) whose ``package-lock.json`` ``npm ci`` installs before the run;
+    ``options`` go on every pytest command line (``--project-root=app``).
     """
     jobs = plan_jobs(roadmap, graph, seconds or {}, max_jobs)
     needs = job_needs(roadmap, graph, jobs)
     entries = {j.job: j.entries for j in jobs}
-    layout = _Layout(needs, entries, _depths(needs), roadmap_file, node_dir, python)
+    pytest_args = f"--roadmap={roadmap_file}" + (f" {options}" if options else "")
+    layout = _Layout(needs, entries, _depths(needs), pytest_args, node_dir, python)
     out: dict[str, Any] = {}
     for j in jobs:
         out[j.job] = _phase_job(j, layout)
@@ -320,10 +323,10 @@ def _restore(name: str, prefix: str) -> dict[str, Any]:
 
 
 def _run_steps(
-    job: str, entry: str, select: str, roadmap_file: str, depth: int
+    job: str, entry: str, select: str, pytest_args: str, depth: int
 ) -> list[dict[str, Any]]:
     junit = f"{JUNIT_DIR}/{job}-{entry}.xml"
-    run = f"pytest --roadmap={roadmap_file} {select} --junitxml={junit}".replace("  ", " ")
+    run = f"pytest {pytest_args} {select} --junitxml={junit}".replace("  ", " ")
     patch = f"{CHANGES}/{depth:02d}-{job}-{entry}.patch"
     return [
         {"name": "Run", "run": run},
@@ -362,7 +365,7 @@ class _Layout:
     needs: Mapping[str, list[str]]
     entries: Mapping[str, tuple[Entry, ...]]
     depth: Mapping[str, int]
-    roadmap_file: str
+    pytest_args: str  # the roadmap and any options every run needs
     node_dir: str | None
     python: str
 
@@ -370,7 +373,7 @@ class _Layout:
         return [
             *_setup(self.node_dir, self.python),
             *_restores(job, self.needs, self.entries),
-            *_run_steps(job, entry, select, self.roadmap_file, self.depth[job]),
+            *_run_steps(job, entry, select, self.pytest_args, self.depth[job]),
         ]
 
 

@@ -78,8 +78,8 @@ class SharingPlugin:
     def _workflow(self, ctx: RoadmapContext) -> str:
         rootdir = self.config.rootpath
         override = project_root_override(self.config)
-        extra = (
-            f" --project-root={Path(os.path.relpath(override, rootdir)).as_posix()}"
+        options = (
+            f"--project-root={Path(os.path.relpath(override, rootdir)).as_posix()}"
             if override is not None
             else ""
         )
@@ -92,7 +92,8 @@ class SharingPlugin:
         return workflow(
             ctx.roadmap,
             ctx.graph,
-            roadmap_file=ctx.roadmap.display + extra,
+            roadmap_file=ctx.roadmap.display,
+            options=options,
             seconds=learned_seconds(ctx, self.engine.state),
             max_jobs=self.config.getoption("orchestrate_ci_max_jobs"),
             node_dir=node_dir,
