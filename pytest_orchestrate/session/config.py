@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
@@ -222,23 +223,30 @@ def project_root_override(config: pytest.Config) -> Path | None:
     return _path_setting(config, "orchestrate_project_root")
 
 
+R = TypeVar("R", TaskTypes, CheckKinds)
+
+
 def task_types(config: pytest.Config) -> TaskTypes:
     """The task types, asked of every plugin and conftest once, at first use."""
-    registry = config.stash.get(registry_key, None)
-    if registry is None:
-        registry = TaskTypes()
-        config.hook.pytest_orchestrate_register_task_types(registry=registry)
-        config.stash[registry_key] = registry
-    return registry
+    return _asked_once(config, registry_key, TaskTypes, "pytest_orchestrate_register_task_types")
 
 
 def check_kinds(config: pytest.Config) -> CheckKinds:
     """The checkpoint check kinds, asked of every plugin and conftest once, at first use."""
-    registry = config.stash.get(check_kinds_key, None)
+    return _asked_once(
+        config, check_kinds_key, CheckKinds, "pytest_orchestrate_register_check_kinds"
+    )
+
+
+def _asked_once(
+    config: pytest.Config, key: pytest.StashKey[R], new: Callable[[], R], hook: str
+) -> R:
+    """A registry filled by calling ``hook(registry=...)`` on every plugin, kept for the session."""
+    registry = config.stash.get(key, None)
     if registry is None:
-        registry = CheckKinds()
-        config.hook.pytest_orchestrate_register_check_kinds(registry=registry)
-        config.stash[check_kinds_key] = registry
+        registry = new()
+        getattr(config.hook, hook)(registry=registry)
+        config.stash[key] = registry
     return registry
 
 
