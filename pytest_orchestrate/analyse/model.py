@@ -189,7 +189,10 @@ class Import:
 
     @property
     def mock(self) -> MockPlan:
-        """How a unit test treats this import (DESIGN section 6)."""
+        """How a unit test treats this import: a factory mock when the module does not need it
+        while loading, the real module when it calls it, passes it on or extends it at load time,
+        ``() => ({})`` for a side-effect import. Never Jest's automock, which runs the real module
+        to learn its shape."""
         if self.usage == "type_only":
             return "none"
         if self.usage == "side_effect":

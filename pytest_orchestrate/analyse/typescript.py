@@ -1,11 +1,11 @@
 """Analyse a TypeScript or JavaScript source file with tree-sitter, without running it.
 
-``analyse_source(text, path)`` returns a ``ModuleInfo`` (see ``model``): exports with their kind and
-signature, classes and their members, imports classified by how the module uses them while it loads
-(DESIGN section 6), Express routes and mounts, environment-variable reads, declared types and the
-literals the code branches on. Two passes: one over the top-level statements (declarations,
-imports, exports) and ONE walk over the whole tree for everything that depends on where an
-expression sits (load time or not, inside which function).
+``analyse_source(text, path)`` returns a ``ModuleInfo`` (see ``model``): exports with their kind
+and signature, classes and their members, imports classified by how the module uses them while it
+loads (``model.Import.mock``), Express routes and mounts, environment-variable reads, declared
+types and the literals the code branches on. Two passes: one over the top-level statements
+(declarations, imports, exports) and ONE walk over the whole tree for everything that depends on
+where an expression sits (load time or not, inside which function).
 
 It never guesses silently: what it does not understand goes into ``notes`` with its line, and
 syntax errors (tree-sitter ERROR/MISSING nodes) into ``syntax_errors``. It does not resolve other

@@ -128,7 +128,10 @@ def phase_target(phase: Phase) -> str:
 
 
 def build_graph(roadmap: Roadmap) -> Graph:
-    """Edges from the five rules of DESIGN.md section 3; raises ``CycleError`` on a loop."""
+    """Edges from five rules (a sequential group chains its tasks; a phase waits for the previous
+    one unless it says ``depends_on``; a task's own ``depends_on``; a checkpoint waits for its
+    phase's tasks; waiting for a phase means its checkpoint when that is blocking, else its
+    tasks); raises ``CycleError`` on a loop."""
     g = Graph()
     phases = {p.key: p for p in roadmap.phases}
     for phase in roadmap.phases:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -89,8 +90,6 @@ class CommandSpec(Strict):
 
     def display(self) -> str:
         """The command as a user would type it."""
-        import shlex
-
         return self.run if self.run is not None else shlex.join(self.argv or [])
 
 

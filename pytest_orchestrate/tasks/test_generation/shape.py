@@ -1,12 +1,11 @@
 """What a shape test of one TypeScript/JavaScript module asserts, as a template context.
 
-From a ``ModuleInfo`` it decides every fact the Jest templates print: the factory mocks (DESIGN
-section 6), each export's kind and arity, the classes that can be built with stand-in arguments,
-routes registered on an exported router, environment variables, resolver maps and GraphQL type
-definitions, and the named to-dos. Only facts true of the code today become assertions; the rest
-become to-dos. Templates only lay the facts out.
-
-It does not read files other than the ones it is given, render, or write.
+From a ``ModuleInfo`` it decides every fact the Jest templates print: the factory mocks (one per
+import the module does not need while loading; see ``analyse.model.Import.mock``), each export's
+kind and arity, the classes that can be built with stand-in arguments, routes registered on an
+exported router, environment variables, resolver maps and GraphQL type definitions, and the named
+to-dos. Only facts true of the code today become assertions; the rest become to-dos. Templates
+only lay the facts out.
 """
 
 from __future__ import annotations
