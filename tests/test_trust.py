@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 MODES = pytest.mark.parametrize("mode", [(), ("-n", "2")], ids=["serial", "xdist"])
 
 
