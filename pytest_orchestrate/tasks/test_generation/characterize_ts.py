@@ -519,8 +519,12 @@ def render(
         lines.append("  });")
     if not cases:
         # Jest refuses a file without a test; loading the module still runs its top-level code.
-        lines += ["", "  it('loads: its top-level code runs without throwing', () => {",
-                  "    expect(api).toBeDefined();", "  });"]
+        lines += [
+            "",
+            "  it('loads: its top-level code runs without throwing', () => {",
+            "    expect(api).toBeDefined();",
+            "  });",
+        ]
     for todo in todos:
         lines.append(f"  it.todo({js(todo)});")
     lines += ["});", ""]
