@@ -60,7 +60,8 @@ def test_the_serialiser_keeps_dates_maps_sets_undefined_and_bigints_apart() -> N
     value = node_serialise(
         "return { at: new Date('2024-01-02T03:04:05.000Z'), m: new Map([['k', 1]]),"
         " s: new Set([1, 2]),"
-        " u: undefined, n: 10n, f: function named() {}, nan: NaN, buf: Buffer.from('hi') };"
+        " u: undefined, n: 10n, f: function named() {}, nan: NaN, buf: Buffer.from('hi'),"
+        " negzero: -0, zero: 0 };"
     )
     assert value == {
         "at": {"$t": "date", "v": "2024-01-02T03:04:05.000Z"},
@@ -71,6 +72,8 @@ def test_the_serialiser_keeps_dates_maps_sets_undefined_and_bigints_apart() -> N
         "f": {"$t": "function", "name": "named"},
         "nan": {"$t": "number", "v": "NaN"},
         "buf": {"$t": "buffer", "v": "6869"},
+        "negzero": {"$t": "number", "v": "-0"},  # toEqual tells -0 from 0; JSON does not
+        "zero": 0,
     }
 
 

@@ -97,7 +97,7 @@ def expected(value: Any) -> str:
     if tag == "undefined":
         return "undefined"
     if tag == "number":
-        return {"NaN": "NaN", "Infinity": "Infinity"}.get(value["v"], "-Infinity")
+        return {"NaN": "NaN", "Infinity": "Infinity", "-0": "-0"}.get(value["v"], "-Infinity")
     if tag == "bigint":
         return f"BigInt({js(value['v'])})"
     if tag == "date":

@@ -129,7 +129,11 @@ function mockModule(names) {
 function serialize(value, seen = new Set(), depth = 0) {
   if (value === undefined) return { $t: 'undefined' };
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : { $t: 'number', v: String(value) };
+  // JSON has no -0, and toEqual tells it from 0 (Object.is), so it travels tagged like NaN.
+  if (typeof value === 'number') {
+    if (Object.is(value, -0)) return { $t: 'number', v: '-0' };
+    return Number.isFinite(value) ? value : { $t: 'number', v: String(value) };
+  }
   if (typeof value === 'bigint') return { $t: 'bigint', v: value.toString() };
   if (typeof value === 'symbol') return { $t: 'symbol', v: value.description || '' };
   if (MOCKS.has(value)) return { $t: 'mock', label: MOCKS.get(value) };
