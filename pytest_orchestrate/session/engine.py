@@ -297,8 +297,9 @@ class Engine:
         file take the new stamp, but only those known good this session (done or passed): a
         record not seen this run keeps its stamp and is checked against the disk next time.
         """
-        names = {safe_part(n): n for n in ctx.graph.deps}
-        for name, other in self.state.records(ctx.rid).items():
+        sharing = self.state.sharing(ctx.rid, record.stamps)
+        names = {safe_part(n): n for n in ctx.graph.deps} if len(sharing) > 1 else {}
+        for name, other in sharing.items():
             other_node = names.get(name)
             shared = {f: s for f, s in record.stamps.items() if other.stamps.get(f, s) != s}
             if other_node is None or other_node == node or not shared:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -153,6 +154,8 @@ class ResumeState:
         self.is_worker = is_worker(config)
         self._records: dict[tuple[str, str], Record | None] = {}
         self._loaded: set[str] = set()
+        # Per roadmap: which records stamp each file, to find the ones a shared edit re-stamps.
+        self._by_file: dict[str, dict[str, set[str]]] = {}
         self._folder: Path | None = None
 
     @property
@@ -202,20 +205,28 @@ class ResumeState:
             return
         for entry in entries:
             if entry.name.endswith(".json"):
-                self._records[(rid, entry.name[: -len(".json")])] = Record.parse(
-                    _load_json(entry.path)
-                )
+                name = entry.name[: -len(".json")]
+                self._remember(rid, name, Record.parse(_load_json(entry.path)))
 
     def current(self, rid: str, node: str, fingerprint: str) -> Record | None:
         """The record if the task was finished *as currently defined* (``status`` reads this)."""
         rec = self.record(rid, node)
         return rec if rec is not None and rec.fingerprint == fingerprint else None
 
-    def records(self, rid: str) -> dict[str, Record]:
-        """Every readable record of one roadmap and project root, by file-safe node name."""
+    def sharing(self, rid: str, files: Iterable[str]) -> dict[str, Record]:
+        """The records (by file-safe node name) that stamp any of ``files``."""
         if rid not in self._loaded:
             self._load_all(rid)
-        return {name: rec for (r, name), rec in self._records.items() if r == rid and rec}
+        index = self._by_file.get(rid, {})
+        names = set().union(*(index.get(f, ()) for f in files))
+        return {n: rec for n in names if (rec := self._records.get((rid, n))) is not None}
+
+    def _remember(self, rid: str, name: str, record: Record | None) -> None:
+        self._records[(rid, name)] = record
+        if record is not None:
+            index = self._by_file.setdefault(rid, {})
+            for rel in record.stamps:
+                index.setdefault(rel, set()).add(name)
 
     def has_records(self, rid: str) -> bool:
         """Whether anything was ever recorded for this roadmap and project root."""
@@ -226,7 +237,7 @@ class ResumeState:
     def save(self, rid: str, node: str, record: Record) -> None:
         """Record a finished task now (controller only)."""
         self._write(TASKS, rid, node, record.to_json())
-        self._records[(rid, safe_part(node))] = record
+        self._remember(rid, safe_part(node), record)
 
     def confirmation(self, rid: str, task_id: str, fingerprint: str) -> dict[str, str] | None:
         """Who confirmed a manual task, and when (for its current definition)."""
