@@ -147,10 +147,10 @@ def main() -> None:
             estimated_tests=len(sources) * 5,
         )
         plan_scripts(
-            task, Workspace(root, dry_run=True), sources[:20]
+            task, Workspace(root, dry_run=True), sources[:20], False
         )  # warm up: grammars, templates
         start, cpu_start = time.perf_counter(), time.process_time()
-        plans = plan_scripts(task, Workspace(root, dry_run=True), sources)
+        plans = plan_scripts(task, Workspace(root, dry_run=True), sources, False)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     tests = sum(p.tests for p in plans)
     todos = sum(p.todos for p in plans)
