@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,7 +72,6 @@ def test_two_runs_append_tables_plan_chart_and_annotations(
         passed=2, failed=1, skipped=1
     )
     coverage_report(pytester.path, 110)
-    time.sleep(1.1)  # coverage history records are named by the second they were measured in
     result = pytester.runpytest("--all", "--redo", "-p", "no:randomly", *args)
     result.assert_outcomes(passed=2, failed=1, skipped=1)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -117,8 +118,11 @@ class CoverageHistory:
         if self.baseline(root, record["key"]) is None:
             self._fresh[ident] = record
             self._write(root, "baselines", _key_file(record["key"]), record)
+        # Named to the nanosecond: two measurements in one second must not overwrite each other,
+        # and names sort in the order they were taken.
         stamp = str(record["at"]).replace(":", "")
-        name = f"{stamp}-{safe_part(record['node'])}-{_key_file(record['key'])}"
+        nanos = time.time_ns() % 1_000_000_000
+        name = f"{stamp}.{nanos:09d}-{safe_part(record['node'])}-{_key_file(record['key'])}"
         self._write(root, "history", name, record)
 
     def _write(self, root: Path, kind: str, name: str, value: Any) -> None:
