@@ -374,15 +374,20 @@ class Engine:
             category, letter, word = STATUS_WORDS.get(status, STATUS_WORDS[FAILED])
             if report.failed:
                 category, letter, word = STATUS_WORDS[FAILED]
-            if self._in_summary:
-                pass
-            elif report.when == "call" and report.passed:
-                drift = props.get(DRIFT)
-                word = f"{word} ({report.duration:.2f}s{f', {drift}' if drift else ''})"
-            elif report.failed and props.get(REASON):
-                word = f"{word} ({shorten(str(props[REASON]))})"
+            if not self._in_summary:  # the details belong on the -v line, not in the summary
+                word += self._details(report, props)
             return category, letter, (word, COLOURS[category])
         return None
+
+    @staticmethod
+    def _details(report: pytest.TestReport, props: dict[str, Any]) -> str:
+        """What follows a status word on the -v line: the duration (and drift), or the reason."""
+        if report.when == "call" and report.passed:
+            drift = props.get(DRIFT)
+            return f" ({report.duration:.2f}s{f', {drift}' if drift else ''})"
+        if report.failed and props.get(REASON):
+            return f" ({shorten(str(props[REASON]))})"
+        return ""
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
