@@ -14,11 +14,13 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _not_in_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+def _not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     """Roadmaps run by the tests must not append to this CI job's step summary or annotate it;
-    tests of that set the variables themselves."""
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    tests of that set the variables themselves. ``CI`` and ``BUILD_NUMBER`` go too: under them
+    pytest prints whole failure messages in the short summary, so inner runs would read
+    differently on CI than in a terminal."""
+    for name in ("GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "CI", "BUILD_NUMBER"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
