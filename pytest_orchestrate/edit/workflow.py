@@ -3,6 +3,7 @@ workflow validity check."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
@@ -24,13 +25,14 @@ from .yaml import (
     item_selector,
     load_plain,
     plain,
+    same,
     set_path,
 )
 
 if TYPE_CHECKING:
     import jsonschema
 
-__all__ = ["YAML_ACTIONS", "check_workflow", "edit_yaml"]
+__all__ = ["YAML_ACTIONS", "check_workflow", "edit_yaml", "edit_yaml_noted"]
 
 
 @dataclass
@@ -117,6 +119,20 @@ def _step_listing(jobs: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _seen_steps(jobs: Mapping[str, Any]) -> str:
+    """Every step with what it does (`uses`, or its run script's commands), so a failure shows
+    what was looked at and why nothing matched."""
+    parts = []
+    for job_id, index, step in _all_steps(jobs):
+        label = _name(step) or f"#{index}"
+        does = _uses(step) or " && ".join(
+            line.strip() for line in _run(step).splitlines() if line.strip()
+        )
+        does = does if len(does) <= 80 else does[:77] + "..."
+        parts.append(f"{job_id}: {label!r} ({'uses ' if _uses(step) else 'run: '}{does})")
+    return "; ".join(parts) or "none"
+
+
 def _job(ctx: _Context, jobs: CommentedMap, job_id: str) -> CommentedMap:
     job = jobs.get(job_id)
     if job is None:
@@ -181,24 +197,55 @@ _LOCKFILES = (
     ("npm-shrinkwrap.json", "npm"),
     ("yarn.lock", "yarn"),
     ("pnpm-lock.yaml", "pnpm"),
+    ("bun.lock", "bun"),
+    ("bun.lockb", "bun"),
 )
-_INSTALL_LINE = re.compile(
-    r"^\s*(?:npm\s+(?:ci|install|i)|yarn(?:\s+install)?|pnpm\s+(?:install|i))(?:\s+-\S+)*\s*$"
+_JS_MANAGERS = ("npm", "yarn", "pnpm", "bun")
+_PY_LOCKFILES = (
+    ("uv.lock", "uv"),
+    ("poetry.lock", "poetry"),
+    ("Pipfile.lock", "pipenv"),
+    ("pdm.lock", "pdm"),
+    ("requirements.txt", "pip"),
+)
+# One install command each; options only, so `yarn add x` or `yarn build` is not an install.
+_INSTALLS = (
+    ("npm", re.compile(r"npm\s+(?:ci|install|i)(?:\s+-\S+)*")),
+    ("yarn", re.compile(r"yarn(?:\s+install)?(?:\s+-\S+)*")),
+    ("pnpm", re.compile(r"pnpm\s+(?:install|i)(?:\s+-\S+)*")),
+    ("bun", re.compile(r"bun\s+(?:install|i)(?:\s+-\S+)*")),
+    ("uv", re.compile(r"uv\s+sync(?:\s+-\S+)*")),
+    ("poetry", re.compile(r"poetry\s+install(?:\s+\S+)*")),
+    ("pipenv", re.compile(r"pipenv\s+(?:install|sync)(?:\s+-\S+)*")),
+    ("pdm", re.compile(r"pdm\s+(?:install|sync)(?:\s+-\S+)*")),
+)
+# `pip install` (also `python -m pip`, `uv pip`) installs the project's dependencies only from a
+# requirements file or the project itself; `pip install safety ruff` installs tools.
+_PIP_INSTALL = re.compile(r"(?:python3?(?:\.\d+)?\s+-m\s+|uv\s+)?pip3?\s+install\s+(.*)")
+_PIP_PROJECT_ARG = re.compile(
+    r"(?:^|\s)(?:-r|--requirement|-e|--editable|-c)(?:[\s=]|$)|(?:^|\s)['\"]?\."
 )
 
 
 def _install_manager(step: Any) -> str | None:
     """The package manager a step installs dependencies with, if it is an install step."""
     for line in _run(step).splitlines():
-        if _INSTALL_LINE.match(line):
-            return line.split()[0]
+        for command in re.split(r"&&|;", line):
+            command = command.strip()
+            for pm, pattern in _INSTALLS:
+                if pattern.fullmatch(command):
+                    return pm
+            pip = _PIP_INSTALL.fullmatch(command)
+            if pip and _PIP_PROJECT_ARG.search(pip.group(1)):
+                return "pip"
     return None
 
 
 def _package_manager(ctx: _Context, jobs: Mapping[str, Any]) -> str:
     """The project's package manager: its lockfile, else what the workflow
     installs with, else npm."""
-    used = [pm for _, _, step in _all_steps(jobs) if (pm := _install_manager(step))]
+    steps = _all_steps(jobs)
+    used = [pm for _, _, step in steps if (pm := _install_manager(step)) in _JS_MANAGERS]
     locked = [pm for name, pm in _LOCKFILES if (ctx.project_root / name).is_file()]
     for pm in locked:
         if pm in used:
@@ -206,6 +253,13 @@ def _package_manager(ctx: _Context, jobs: Mapping[str, Any]) -> str:
     if locked:
         return locked[0]
     return used[0] if used else "npm"
+
+
+def _python_manager(ctx: _Context) -> str | None:
+    """A Python project's manager from its lockfile, when it has no Node lockfile."""
+    if any((ctx.project_root / name).is_file() for name, _ in _LOCKFILES):
+        return None
+    return next((pm for name, pm in _PY_LOCKFILES if (ctx.project_root / name).is_file()), None)
 
 
 def _run_script(pm: str, script: str) -> str:
@@ -260,12 +314,90 @@ def _yaml_append(ctx: _Context) -> bool:
 # ---------------------------------------------------------------------------
 
 
-_SAFETY = re.compile(r"(?:python3?\s+-m\s+|pipx\s+run\s+|uvx\s+)?safety(?:\s|$)")
+# The ways a project runs a Python tool without calling it directly: its environment manager's
+# `run`, a throwaway install (`pipx run`, `uvx`), or the interpreter's `-m`.
+_RUNNERS = (
+    ("uv", "run"),
+    ("uv", "tool", "run"),
+    ("uvx",),
+    ("poetry", "run"),
+    ("pipenv", "run"),
+    ("pdm", "run"),
+    ("hatch", "run"),
+    ("pipx", "run"),
+    ("python", "-m"),
+)
+# Runner options that take the next word as their value (`uv run --with safety safety scan`).
+_VALUE_OPTIONS = frozenset(
+    {"--with", "--from", "--spec", "--python", "-p", "--group", "--extra", "-e", "--env"}
+)
+_SHELL_SPLIT = re.compile(r"\n|&&|\|\||;|\|")
+_SAFETY_ACTION = "pyupio/safety-action"
+
+
+def _program(command: str) -> str:
+    """The program a shell command runs, looking through env assignments, `sudo` and the
+    runners above: `uv run --frozen safety scan` runs `safety`."""
+    words = command.split()
+    while words and (words[0] == "sudo" or re.match(r"[A-Za-z_]\w*=", words[0])):
+        words = words[1:]
+    if words and re.fullmatch(r"python(?:3(?:\.\d+)?)?", words[0]):
+        words = ["python", *words[1:]]
+    for runner in _RUNNERS:
+        if tuple(words[: len(runner)]) == runner:
+            words = words[len(runner) :]
+            while words and words[0].startswith("-"):
+                words = words[2:] if words[0] in _VALUE_OPTIONS else words[1:]
+            break
+    # `uvx safety@latest`, `pipx run safety==3.2`: the package spec names the program.
+    return re.split(r"[@=<>\[]", words[0].rsplit("/", 1)[-1])[0] if words else ""
 
 
 def _runs_safety(run: str) -> bool:
     """True when a command (not, say, `pip install safety`) of the script is safety itself."""
-    return any(_SAFETY.match(part.strip()) for part in re.split(r"\n|&&|\|\||;|\|", run))
+    return any(_program(part) == "safety" for part in _SHELL_SPLIT.split(run))
+
+
+def _is_safety_step(step: Any) -> bool:
+    return _runs_safety(_run(step)) or _uses(step).startswith(_SAFETY_ACTION)
+
+
+# `cmd || true` (or `|| :`, `|| exit 0`, `|| echo ...`) at the end of a script line: the command's
+# failure is swallowed, the shell's way of saying continue-on-error.
+_FALLBACK = re.compile(r"\s*\|\|\s*(?:true|:|exit\s+0|echo\b[^|&;#]*?)(?=\s*(?:#.*)?$)")
+
+
+def _drop_fallbacks(run: str, runs_target: Callable[[str], bool]) -> str:
+    """`run` without the `|| true` after each command that `runs_target`; a command continued
+    over lines with `\\` is read whole."""
+    lines = run.split("\n")
+    start = 0
+    for i, line in enumerate(lines):
+        found = _FALLBACK.search(line)
+        if found:
+            logical = " ".join(
+                part.rstrip("\\") for part in lines[start:i] + [line[: found.start()]]
+            )
+            if runs_target(_SHELL_SPLIT.split(logical)[-1]):
+                lines[i] = line[: found.start()] + line[found.end() :]
+        if not line.rstrip().endswith("\\"):
+            start = i + 1
+    return "\n".join(lines)
+
+
+def _make_step_blocking(step: CommentedMap, runs_target: Callable[[str], bool]) -> bool:
+    """Drop what lets a step fail without failing the job: `continue-on-error` and `|| true`."""
+    changed = False
+    if "continue-on-error" in step:
+        del step["continue-on-error"]
+        changed = True
+    run = _run(step)
+    new = _drop_fallbacks(run, runs_target)
+    if new != run:
+        # CommentedMap keeps a `run: |` block a block when given a plain str.
+        step["run"] = new
+        changed = True
+    return changed
 
 
 def _name(step: Any) -> str:
@@ -289,20 +421,35 @@ def _remove_continue_on_error(ctx: _Context) -> bool:
     else:
         # Identify the safety step by what it runs, never by position.
         wanted, found = (
-            "no step runs safety",
-            [s for _, _, s in _all_steps(jobs) if _runs_safety(_run(s))],
+            "no step runs safety (`safety check` or `safety scan`, directly, through uv/poetry/"
+            f"pipenv/pdm/hatch run, python -m, pipx run or uvx, or {_SAFETY_ACTION})",
+            [s for _, _, s in _all_steps(jobs) if _is_safety_step(s)],
         )
     if not found:
-        raise ctx.fail(f"{wanted} in any job; steps are: {_step_listing(jobs)}")
+        # Looking by name or command, the names are what to compare; looking for safety, the
+        # commands are.
+        seen = _step_listing(jobs) if name is not None or run is not None else _seen_steps(jobs)
+        raise ctx.fail(f"{wanted} in any job; steps are: {seen}")
     changed = False
     for step in found:
-        if isinstance(step, CommentedMap) and "continue-on-error" in step:
-            del step["continue-on-error"]
-            changed = True
+        if isinstance(step, CommentedMap):
+            changed |= _make_step_blocking(step, lambda command: _program(command) == "safety")
     return changed
 
 
-_TEST_RUN = re.compile(r"\b(?:test|tests|jest|vitest|mocha|ava|playwright|cypress|e2e)\b")
+_TEST_RUN = re.compile(
+    r"\b(?:test|tests|jest|vitest|mocha|ava|playwright|cypress|e2e|pytest|tox|nox|unittest)\b"
+)
+_INSTALL_WORDS = (
+    "npm ci, npm install, yarn install, pnpm install, bun install, pip install -r, uv sync, "
+    "poetry install"
+)
+# Python's migration tools, by the file that shows the project uses them.
+_PY_MIGRATIONS = (
+    ("manage.py", "python manage.py migrate"),
+    ("alembic.ini", "alembic upgrade head"),
+)
+_PY_RUN = {"uv": "uv run ", "poetry": "poetry run ", "pipenv": "pipenv run ", "pdm": "pdm run "}
 
 
 def _install_index(steps: list[Any], after: str | None) -> int | None:
@@ -328,11 +475,7 @@ def _add_migration_step(ctx: _Context) -> bool:
         install = _install_index(steps, after)
         if install is None:
             if chosen:
-                what = (
-                    f"step matching {after!r}"
-                    if after
-                    else "install step (npm ci, npm install, yarn install, pnpm install)"
-                )
+                what = f"step matching {after!r}" if after else f"install step ({_INSTALL_WORDS})"
                 raise ctx.fail(
                     f"job {job_id!r} has no {what}; its steps are: {_step_listing({job_id: job})}"
                 )
@@ -345,12 +488,11 @@ def _add_migration_step(ctx: _Context) -> bool:
             "migrations; "
             f"steps are: {_step_listing(jobs)}"
         )
-    pm = _package_manager(ctx, jobs)
-    command = ctx.text("command") or _run_script(pm, "migrate")
     name = ctx.text("name", "Run database migrations") or "Run database migrations"
     changed = False
     for _job_id, job, install in targets:
         steps = _steps(job)
+        command = ctx.text("command") or _migrate_command(ctx, jobs, steps[install])
         if any(_name(s) == name or command in _run(s).strip().splitlines() for s in steps):
             continue
         step: dict[str, Any] = {"name": name}
@@ -364,6 +506,26 @@ def _add_migration_step(ctx: _Context) -> bool:
         steps.insert(install + 1, ctx.doc.fresh(step, near=steps))
         changed = True
     return changed
+
+
+def _migrate_command(ctx: _Context, jobs: Mapping[str, Any], install: Any) -> str:
+    """`npm run migrate` (or yarn, pnpm, bun) for a Node project; for a Python one, Django's or
+    Alembic's command through the manager that installed the dependencies."""
+    pm = _install_manager(install) or _python_manager(ctx)
+    if pm is None or pm in _JS_MANAGERS:
+        return _run_script(_package_manager(ctx, jobs), "migrate")
+    workdir = install.get("working-directory") if isinstance(install, Mapping) else None
+    base = ctx.project_root
+    if isinstance(workdir, str) and "${{" not in workdir:
+        base = base / workdir
+    for marker, tool in _PY_MIGRATIONS:
+        if (base / marker).is_file():
+            return _PY_RUN.get(pm, "") + tool
+    markers = " or ".join(marker for marker, _ in _PY_MIGRATIONS)
+    raise ctx.fail(
+        f"action {ctx.action}: the job installs with {pm} but the project has no {markers}, so "
+        "its migration command is unknown; pass params command"
+    )
 
 
 def _migration_env(ctx: _Context, job: Mapping[str, Any]) -> dict[str, Any]:
@@ -598,8 +760,11 @@ def _add_approval_gates(ctx: _Context) -> bool:
 
 
 _TRIVY_ACTION = "aquasecurity/trivy-action"
+# `trivy fs`, or the image run by docker: `aquasec/trivy:0.56.1 image`,
+# `ghcr.io/aquasecurity/trivy@sha256:… fs`.
 _TRIVY_COMMAND = re.compile(
-    r"\btrivy\s+(?:fs|filesystem|image|i|repo|repository|config|rootfs|k8s|sbom|vm)\b"
+    r"(?<![\w.-])(?:[\w.-]+/)*trivy(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?"
+    r"\s+(?:fs|filesystem|image|i|repo|repository|config|rootfs|k8s|sbom|vm)\b"
 )
 
 
@@ -614,10 +779,13 @@ def _make_trivy_blocking(ctx: _Context) -> bool:
     ]
     if not steps:
         raise ctx.fail(
-            f"no step uses {_TRIVY_ACTION} or runs trivy; steps are: {_step_listing(jobs)}"
+            f"no step uses {_TRIVY_ACTION} or runs trivy (`trivy fs`, `trivy image`, "
+            f"`docker run aquasec/trivy ...`); steps are: {_seen_steps(jobs)}"
         )
     changed = False
     for step in steps:
+        # exit-code 1 blocks nothing while the step may fail or swallows the failure.
+        changed |= _make_step_blocking(step, lambda command: bool(_TRIVY_COMMAND.search(command)))
         if _uses(step).startswith(_TRIVY_ACTION):
             changed |= _block_trivy_action(ctx, step, severity)
         else:
@@ -680,7 +848,11 @@ _ACTIONS: dict[str, tuple[_Action, bool, frozenset[str]]] = {
     "yaml_set": (_yaml_set, False, frozenset({"path", "value"})),
     "yaml_delete": (_yaml_delete, False, frozenset({"path"})),
     "yaml_append": (_yaml_append, False, frozenset({"path", "value", "after", "before"})),
-    "remove_continue_on_error": (_remove_continue_on_error, True, frozenset({"step", "run"})),
+    "remove_continue_on_error": (
+        _remove_continue_on_error,
+        True,
+        frozenset({"step", "run", "remove_stale_comments"}),
+    ),
     "add_migration_step": (
         _add_migration_step,
         True,
@@ -697,7 +869,11 @@ _ACTIONS: dict[str, tuple[_Action, bool, frozenset[str]]] = {
         frozenset({"job", "command", "url", "env", "needs", "branch"}),
     ),
     "add_approval_gates": (_add_approval_gates, True, frozenset({"job", "url", "name"})),
-    "make_trivy_blocking": (_make_trivy_blocking, True, frozenset({"severity"})),
+    "make_trivy_blocking": (
+        _make_trivy_blocking,
+        True,
+        frozenset({"severity", "remove_stale_comments"}),
+    ),
 }
 
 YAML_ACTIONS: frozenset[str] = frozenset(_ACTIONS)
@@ -708,6 +884,14 @@ def edit_yaml(
 ) -> str:
     """Return the edited text; return `text` unchanged (identical string) when already as
     wanted. Raises EditError."""
+    return edit_yaml_noted(text, action, params, filename=filename, project_root=project_root)[0]
+
+
+def edit_yaml_noted(
+    text: str, action: str, params: Mapping[str, Any], *, filename: str, project_root: Path
+) -> tuple[str, list[str]]:
+    """`edit_yaml`, plus notes for the user: comments the edit made stale (removed with params
+    remove_stale_comments: true)."""
     if action not in _ACTIONS:
         raise EditError(
             f"{filename}: unknown YAML action {action!r}; known actions: "
@@ -736,8 +920,126 @@ def edit_yaml(
     if needs_workflow:
         _jobs(ctx)
     if not function(ctx):
-        return text
-    return doc.render()
+        return text, []
+    edited = doc.render()
+    if action not in _BLOCKING_ACTIONS:
+        return edited, []
+    return _settle_stale_comments(ctx, text, edited)
+
+
+# ---------------------------------------------------------------------------
+# Comments an edit made stale
+# ---------------------------------------------------------------------------
+
+# After these actions, a comment saying the step does not fail the build is no longer true.
+_BLOCKING_ACTIONS = frozenset({"remove_continue_on_error", "make_trivy_blocking"})
+_NON_BLOCKING = re.compile(
+    r"non[- ]?blocking|n[o']?t\s+(?:fail|block|break)|never\s+fails?|without\s+failing"
+    r"|allow\w*\s+(?:\w+\s+)?(?:to\s+)?fail|soft[- ]?fail|report[- ]only|warn(?:ing)?[- ]only"
+    r"|informational|continue[- ]on[- ]error|ignor\w*\s+(?:the\s+)?(?:failure|error|exit|result)"
+    r"|exit[- ]code\s*[:=]?\s*['\"]?0\b|\|\|\s*true",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Stale:
+    row: int  # 0-based, in the edited text
+    column: int  # where the comment's `#` is; 0 or only blanks before it: a line of its own
+    comment: str
+
+
+def _settle_stale_comments(ctx: _Context, before: str, after: str) -> tuple[str, list[str]]:
+    """Report the comments in the edited steps that still say the step may fail; with params
+    remove_stale_comments, remove those that are YAML comments (a script's own comments are
+    part of its text and stay)."""
+    remove = ctx.params.get("remove_stale_comments", False)
+    if not isinstance(remove, bool):
+        raise ctx.fail(f"action {ctx.action}: params remove_stale_comments must be true or false")
+    lines = after.splitlines(keepends=True)
+    wanted = load_plain(after, ctx.filename)
+    notes = []
+    # Bottom up, so removing a line leaves the rows above it where they were.
+    for stale in sorted(_stale_comments(before, after), key=lambda s: -s.row):
+        says = (
+            f"{ctx.filename} line {stale.row + 1}'s comment says the step does not fail the "
+            f"build; now it does: {stale.comment}"
+        )
+        trial = lines[: stale.row] + _without_comment(lines[stale.row], stale)
+        trial += lines[stale.row + 1 :]
+        if not remove:
+            notes.append(f"{says} (params remove_stale_comments: true removes it)")
+        elif same(load_plain("".join(trial), ctx.filename), wanted):
+            lines = trial
+            notes.append(f"{says} (removed)")
+        else:
+            notes.append(f"{says} (part of the step's script, so left for you to edit)")
+    return "".join(lines), notes[::-1]
+
+
+def _without_comment(line: str, stale: _Stale) -> list[str]:
+    """The line without its comment: no line at all when the comment was the whole line."""
+    if not line[: stale.column].strip():
+        return []
+    body = line.rstrip("\r\n")
+    return [line[: stale.column].rstrip() + line[len(body) :]]
+
+
+def _stale_comments(before: str, after: str) -> list[_Stale]:
+    """Comments saying "does not fail the build" in the steps the edit touched."""
+    old, new = before.splitlines(), after.splitlines()
+    found: dict[int, _Stale] = {}
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or not new:
+            continue
+        changed = (new[j1:j2] or old[i1:i2])[0]
+        # A deleted line has no row of its own in the new text: look from the line above.
+        at = min(j1 if j2 > j1 else max(j1 - 1, 0), len(new) - 1)
+        for row in _step_rows(new, at, len(changed) - len(changed.lstrip())):
+            column = _comment_column(new[row])
+            if column is not None and _NON_BLOCKING.search(new[row][column:]):
+                found[row] = _Stale(row, column, new[row][column:].strip())
+    return list(found.values())
+
+
+def _step_rows(lines: list[str], at: int, indent: int) -> range:
+    """The rows of the step holding row `at` (a changed line indented by `indent`), with the
+    comments just above its `- `; only row `at` when it is in no step."""
+    dash = next(
+        (
+            row
+            for row in range(at, -1, -1)
+            if (m := re.match(r"( *)- ", lines[row])) and len(m.group(1)) < indent
+        ),
+        None,
+    )
+    if dash is None:
+        return range(at, at + 1)
+    dash_indent = lines[dash].index("-")
+    end = dash + 1
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > dash_indent
+    ):
+        end += 1
+    start = dash
+    while start > 0 and lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    return range(start, end)
+
+
+def _comment_column(line: str) -> int | None:
+    """Where a `#` comment starts in a YAML (or shell) line: at the start or after a blank,
+    outside quotes."""
+    quote = ""
+    for column, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (column == 0 or line[column - 1] in " \t"):
+            return column
+    return None
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 
 from ..edit.jest import JEST_ACTIONS, check_jest_config, edit_jest_config
 from ..edit.json import json_set
-from ..edit.workflow import YAML_ACTIONS, check_workflow, edit_yaml
+from ..edit.workflow import YAML_ACTIONS, check_workflow, edit_yaml_noted
 from ..errors import EditError, TaskFailed
 from ..roadmap.model import ConfigEditTask, Settings
 from .registry import Result
@@ -29,6 +29,7 @@ def _edit(task: ConfigEditTask, workspace: Workspace) -> Result:
         raise TaskFailed(f"{rel}: target not found in {root}; fix 'target' or pass --project-root")
     text = workspace.read_text(rel)
     suffix = PurePosixPath(rel).suffix
+    notes: list[str] = []  # for the user, such as comments the edit made stale
     if action in JEST_ACTIONS:
         new = edit_jest_config(text, action, params, filename=rel, project_root=root)
         if new != text:
@@ -42,7 +43,7 @@ def _edit(task: ConfigEditTask, workspace: Workspace) -> Result:
             raise EditError(
                 f"{rel}: action {action} needs a YAML file such as .github/workflows/ci.yml"
             )
-        new = edit_yaml(text, action, params, filename=rel, project_root=root)
+        new, notes = edit_yaml_noted(text, action, params, filename=rel, project_root=root)
         if new != text and "/.github/workflows/" in f"/{rel}":
             check_workflow(new, filename=rel)
     else:
@@ -50,4 +51,4 @@ def _edit(task: ConfigEditTask, workspace: Workspace) -> Result:
     if new == text:
         return Result.ok()
     change = workspace.write_text(rel, new)
-    return Result.changed([change] if change else [])
+    return Result.changed([change] if change else [], "\n".join(notes))
