@@ -108,7 +108,67 @@ def edit_jest_config(
             f"{filename}: unknown Jest action {action!r} (known: {', '.join(sorted(JEST_ACTIONS))})"
         )
     target = load_target(text, action, filename, project_root)
+    refuse_separate_projects(target, action, params)
     return target.result(text, handler(target, params))
+
+
+# The params that name the folders outright, so discovery (which needs one root) is not used.
+EXPLICIT_PARAMS = {
+    "expand_coverage_collection": "folders",
+    "add_directory_thresholds": "thresholds",
+}
+
+
+def refuse_separate_projects(target: Target, action: str, params: Mapping[str, Any]) -> None:
+    """Refuse to guess folders for a config whose ``projects`` have roots of their own.
+
+    Jest reads collectCoverageFrom and coverageThreshold only from the top-level config (inside a
+    project they are ignored), so the edit is always made here; but which folders of which project
+    to add is a choice once the projects live in other folders or files. Projects that only split
+    the tests (a displayName and a testMatch) share this config's root and are fine.
+    """
+    # Not find_pair: a spread that might bring `projects` is for the edited key's lookup to judge.
+    pair = next(
+        (
+            item
+            for item in reversed(entries(target.obj))
+            if item.type == "pair" and pair_key(target.data, item) == "projects"
+        ),
+        None,
+    )
+    explicit = EXPLICIT_PARAMS[action]
+    if pair is None or params.get(explicit) is not None:
+        return
+    value = pair.child_by_field_name("value")
+    if value is None or value.type != "array":
+        raise cannot_edit(target.filename, "`projects` is not an array literal")
+    separate = [label for item in entries(value) if (label := separate_project(target.data, item))]
+    if separate:
+        raise cannot_edit(
+            target.filename,
+            f"its projects have roots of their own ({', '.join(separate)}); Jest reads coverage "
+            "settings only from this top-level config, so which of their folders to add is a "
+            f"choice: pass params {explicit}",
+        )
+
+
+def separate_project(data: bytes, item: tree_sitter.Node) -> str | None:
+    """How to name a project that lives elsewhere (a path, or its own rootDir); None for one
+    that shares the top-level root."""
+    if item.type != "object":
+        return node_text(data, item)
+    fields = {
+        pair_key(data, pair): pair.child_by_field_name("value")
+        for pair in entries(item)
+        if pair.type == "pair"
+    }
+    root = fields.get("rootDir")
+    if root is None or string_value(data, root) in ("<rootDir>", "."):
+        return None
+    name = fields.get("displayName")
+    label = node_text(data, root)
+    # A displayName may also be {name, color}; then the root alone names the project.
+    return f"{node_text(data, name)} ({label})" if name and name.type == "string" else label
 
 
 def check_jest_config(text: str, *, filename: str, project_root: Path) -> None:
