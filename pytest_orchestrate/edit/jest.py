@@ -268,8 +268,19 @@ def config_object(data: bytes, root: tree_sitter.Node, filename: str) -> tree_si
         elif stmt.type == "export_statement" and any(c.type == "=" for c in stmt.children):
             exported, name = entries(stmt)[-1], "module.exports"  # TypeScript's `export = {…}`
     if exported is None:
-        raise cannot_edit(filename, "found no top-level `module.exports = …` or `export default …`")
+        seen = [first_line(data, stmt) for stmt in root.named_children if stmt.type != "comment"]
+        raise cannot_edit(
+            filename,
+            "found no top-level `module.exports = …` or `export default …`; the file's "
+            f"statements are: {'; '.join(seen) or 'none'}",
+        )
     return resolve(data, root, exported, filename, [name] if name else [])
+
+
+def first_line(data: bytes, node: tree_sitter.Node) -> str:
+    """A statement's first line, shortened, to show what was seen."""
+    line = node_text(data, node).splitlines()[0].strip()
+    return f"`{line if len(line) <= 50 else line[:47] + '...'}`"
 
 
 def resolve(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
+from ruamel.yaml.scalarstring import FoldedScalarString
 
 from ..errors import EditError
 from .yaml import (
@@ -391,13 +392,38 @@ def _make_step_blocking(step: CommentedMap, runs_target: Callable[[str], bool]) 
     if "continue-on-error" in step:
         del step["continue-on-error"]
         changed = True
-    run = _run(step)
+    run = _script(step)
     new = _drop_fallbacks(run, runs_target)
     if new != run:
-        # CommentedMap keeps a `run: |` block a block when given a plain str.
-        step["run"] = new
+        _set_script(step, new)
         changed = True
     return changed
+
+
+# Stands for a folded (`run: >`) script's line breaks while it is edited: whitespace to the
+# regexes and to str.split(), and never in a real script.
+_FOLD = "\x1f"
+
+
+def _script(step: CommentedMap) -> str:
+    """The run script; a folded one with its line breaks marked, so an edit keeps them."""
+    run = step.get("run")
+    if not isinstance(run, FoldedScalarString):
+        return _run(step)
+    chars = list(str(run))
+    for pos in getattr(run, "fold_pos", []):
+        chars[pos] = _FOLD
+    return "".join(chars)
+
+
+def _set_script(step: CommentedMap, script: str) -> None:
+    if isinstance(step.get("run"), FoldedScalarString):
+        folded = FoldedScalarString(script.replace(_FOLD, " "))
+        folded.fold_pos = [i for i, char in enumerate(script) if char == _FOLD]
+        step["run"] = folded
+    else:
+        # CommentedMap keeps a `run: |` block a block when given a plain str.
+        step["run"] = script
 
 
 def _name(step: Any) -> str:
@@ -477,7 +503,7 @@ def _add_migration_step(ctx: _Context) -> bool:
             if chosen:
                 what = f"step matching {after!r}" if after else f"install step ({_INSTALL_WORDS})"
                 raise ctx.fail(
-                    f"job {job_id!r} has no {what}; its steps are: {_step_listing({job_id: job})}"
+                    f"job {job_id!r} has no {what}; its steps are: {_seen_steps({job_id: job})}"
                 )
             continue
         if chosen or any(_TEST_RUN.search(_run(step)) for step in steps[install + 1 :]):
@@ -486,7 +512,7 @@ def _add_migration_step(ctx: _Context) -> bool:
         raise ctx.fail(
             "no job installs dependencies and then runs tests, so there is nowhere to run "
             "migrations; "
-            f"steps are: {_step_listing(jobs)}"
+            f"steps are: {_seen_steps(jobs)}"
         )
     name = ctx.text("name", "Run database migrations") or "Run database migrations"
     changed = False
@@ -821,7 +847,7 @@ def _block_trivy_action(ctx: _Context, step: CommentedMap, severity: str | None)
 
 
 def _block_trivy_run(step: CommentedMap, severity: str | None) -> bool:
-    run = _run(step)
+    run = _script(step)
     new = run
     if re.search(r"--exit-code[ =]\d+", new):
         new = re.sub(r"--exit-code([ =])\d+", r"--exit-code\g<1>1", new)
@@ -836,8 +862,7 @@ def _block_trivy_run(step: CommentedMap, severity: str | None) -> bool:
         new = _TRIVY_COMMAND.sub(lambda m: f"{m.group(0)} --severity {wanted}", new)
     if new == run:
         return False
-    # CommentedMap keeps a `run: |` block a block when given a plain str.
-    step["run"] = new
+    _set_script(step, new)
     return True
 
 
