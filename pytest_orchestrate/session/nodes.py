@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 DIFF_SECTION = "orchestrate diff"
+LOCKS = "orchestrate-locks"  # the pytest cache folder (.pytest_cache/d/...) of file locks
 MESSAGE_SECTION = "orchestrate message"
 
 
@@ -262,8 +263,17 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
     def workspace(self) -> Workspace:
         """A fresh workspace on the project root, honouring ``--dry-run``."""
         roadmap = self.context.roadmap
+        cache = getattr(self.config, "cache", None)  # None under -p no:cacheprovider
+        task = getattr(self, "task", None)
+        minutes = (task and task.timeout_minutes) or roadmap.settings.timeout_minutes
         return Workspace(
-            roadmap.project_root, dry_run=self.engine.dry_run, roadmap_path=roadmap.path
+            roadmap.project_root,
+            dry_run=self.engine.dry_run,
+            roadmap_path=roadmap.path,
+            # Locks live in the run's cache (never committed, only the project's users write
+            # there); without one, Workspace falls back to a private per-user temp folder.
+            lock_dir=cache.mkdir(LOCKS) if cache is not None else None,
+            lock_timeout=minutes * 60,
         )
 
     def should_retry(self, error: TaskFailed) -> bool:

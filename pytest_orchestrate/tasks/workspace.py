@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
+import shlex
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from ..errors import TaskFailed
 from ..roadmap.paths import resolve_inside
@@ -42,6 +46,10 @@ class Workspace:
     changes: list[Change] = field(default_factory=list)
     # Told each line a task's programs print, as they print it (the terminal's sign of life).
     on_output: Callable[[str], None] | None = None
+    # Where ``locked`` keeps lock files (the session passes its pytest cache); None: a private
+    # per-user temp folder. ``lock_timeout``: seconds to wait for another holder; None: forever.
+    lock_dir: Path | None = None
+    lock_timeout: float | None = None
 
     def path(self, rel: str) -> Path:
         """The absolute path of ``rel``, refused if it leaves the project root."""
@@ -56,15 +64,34 @@ class Workspace:
         """Hold an inter-process lock on ``rel`` while reading, editing and writing it.
 
         The graph already keeps declared writers of one file apart; this also covers writers it
-        cannot see (a plugin type that declares no ``writes``) across xdist workers. The lock file
-        lives in the temp folder, never in the project.
+        cannot see (a plugin type that declares no ``writes``) across xdist workers and across
+        runs. The lock file lives in ``lock_dir`` (the run's pytest cache), never beside the
+        target; a side file beside it names the holder, for the message of a run that waited
+        ``lock_timeout`` seconds in vain. Failing to lock is a task failure naming the path.
         """
         path = self.path(rel)
-        folder = Path(tempfile.gettempdir()) / "pytest-orchestrate-locks"
-        folder.mkdir(exist_ok=True)
+        folder = self.lock_dir if self.lock_dir is not None else private_lock_dir()
         name = hashlib.sha256(os.fsencode(path)).hexdigest()[:32]
-        with FileLock(folder / f"{name}.lock"):
+        lock_file, holder = folder / f"{name}.lock", folder / f"{name}.holder"
+        lock = FileLock(lock_file, timeout=-1 if self.lock_timeout is None else self.lock_timeout)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
+        except Timeout:
+            raise TaskFailed(
+                f"{rel}: another run held its lock for longer than the task's timeout "
+                f"({self.lock_timeout:g}s): {_describe_holder(holder)}\nlock file: {lock_file}"
+            ) from None
+        except OSError as e:
+            raise TaskFailed(
+                f"{rel}: cannot take its lock {lock_file}: {e.strerror or e}"
+            ) from None
+        try:
+            _write_holder(holder)
             yield path
+        finally:
+            holder.unlink(missing_ok=True)  # while still locked: never another holder's file
+            lock.release()
 
     def read_text(self, rel: str) -> str:
         """Read a file exactly: no newline translation, so CRLF files stay CRLF."""
@@ -99,6 +126,69 @@ class Workspace:
         path = self.path(rel)
         if not self.dry_run and path.is_file():
             path.unlink()
+
+
+def private_lock_dir() -> Path:
+    """The lock folder when the run has no pytest cache: ``pytest-orchestrate-locks-<uid>`` in
+    the temp folder, made 0700 and checked to be a real folder owned by this user and closed to
+    others (as pytest checks its ``pytest-of-<user>``), so another user can neither block nor
+    pre-create it. Anything else is a task failure naming the folder."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    folder = (
+        Path(tempfile.gettempdir())
+        / f"pytest-orchestrate-locks-{uid if uid is not None else 'user'}"
+    )
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        st = os.lstat(folder)
+    except OSError as e:
+        raise TaskFailed(f"cannot make the lock folder {folder}: {e.strerror or e}") from None
+    if uid is not None and (not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o077):
+        raise TaskFailed(
+            f"lock folder {folder} is not a private folder of this user (owner uid {st.st_uid}, "
+            f"mode {stat.filemode(st.st_mode)}); remove it, or run with pytest's cache enabled"
+        )
+    return folder
+
+
+def _write_holder(holder: Path) -> None:
+    """Name this process (and, in an xdist worker, the run that started it) in ``holder``."""
+    info: dict[str, object] = {"pid": os.getpid(), "command": shlex.join(sys.orig_argv)}
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        info["worker"] = worker
+        info["run_pid"] = os.getppid()
+        info["run_command"] = _command_of(os.getppid())
+    tmp = holder.with_name(f"{holder.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(info), encoding="utf-8")
+        os.replace(tmp, holder)  # a reader sees a whole side file or none
+    except OSError:
+        tmp.unlink(missing_ok=True)  # the name is a courtesy: the lock itself is taken
+
+
+def _command_of(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return shlex.join(os.fsdecode(a) for a in raw.rstrip(b"\0").split(b"\0"))
+
+
+def _describe_holder(holder: Path) -> str:
+    """``held by pid 123: python -m pytest --phase 2``, from the side file of the lock."""
+    try:
+        info = json.loads(holder.read_text(encoding="utf-8"))
+        pid, command = int(info["pid"]), str(info["command"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its holder did not say who it is"
+    text = f"held by pid {pid}: {command}"
+    if info.get("worker"):
+        text = (
+            f"held by pid {pid} (xdist worker {info['worker']} of pid {info.get('run_pid')}: "
+            f"{info.get('run_command') or '?'})"
+        )
+    return text
 
 
 def unified_diff(rel: str, old: str, new: str) -> str:
