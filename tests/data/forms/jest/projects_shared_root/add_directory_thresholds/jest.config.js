@@ -1,0 +1,21 @@
+// Unit and integration tests run as two projects over the same sources.
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      preset: 'ts-jest',
+      testMatch: ['<rootDir>/src/**/*.test.ts'],
+    },
+    {
+      displayName: 'integration',
+      preset: 'ts-jest',
+      testMatch: ['<rootDir>/tests/**/*.int.ts'],
+    },
+  ],
+  coverageDirectory: 'coverage',
+  coverageThreshold: {
+    './src/routes/': { branches: 80, functions: 80, lines: 80, statements: 80 },
+    './src/services/': { branches: 80, functions: 80, lines: 80, statements: 80 },
+    './src/utils/': { branches: 80, functions: 80, lines: 80, statements: 80 },
+  },
+};

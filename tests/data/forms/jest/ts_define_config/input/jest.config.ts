@@ -1,0 +1,12 @@
+import { defineConfig } from 'jest';
+
+export default defineConfig({
+  displayName: 'api',
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true }],
+  },
+  collectCoverageFrom: [
+    '<rootDir>/src/services/**/*.ts',
+  ],
+});
