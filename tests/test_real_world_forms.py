@@ -484,3 +484,30 @@ def test_an_unrecognised_jest_config_names_the_statements_it_saw(tmp_path: Path)
         "`module.exports = …` or `export default …`; the file's statements are: "
         "`const { createConfig } = require('@acme/jest');`; `exports.config = createConfig();`"
     )
+
+
+# --- through the plugin ---------------------------------------------------------------------
+
+
+def test_the_stale_comment_note_reaches_the_terminal(pytester: pytest.Pytester, roadmap) -> None:
+    roadmap(
+        """
+        phase_1:
+          name: One
+          groups:
+            group_a:
+              name: A
+              tasks:
+                - {id: "1.1", name: trivy, type: config_edit,
+                   target: ".github/workflows/scan.yml", action: make_trivy_blocking}
+        """
+    )
+    workflow = pytester.path / ".github" / "workflows" / "scan.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(read("trivy_fs_run.input.yml"), encoding="utf-8")
+    result = pytester.runpytest("--all", "-rA")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["*scan.yml line 10's comment says the step does not fail the build; now it does: *"]
+    )
+    assert workflow.read_text(encoding="utf-8") == read("trivy_fs_run.expected.yml")
