@@ -54,7 +54,6 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 DIFF_SECTION = "orchestrate diff"
-LOCKS = "orchestrate-locks"  # the pytest cache folder (.pytest_cache/d/...) of file locks
 MESSAGE_SECTION = "orchestrate message"
 
 
@@ -272,7 +271,7 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
             roadmap_path=roadmap.path,
             # Locks live in the run's cache (never committed, only the project's users write
             # there); without one, Workspace falls back to a private per-user temp folder.
-            lock_dir=cache.mkdir(LOCKS) if cache is not None else None,
+            lock_dir=cache.mkdir("orchestrate") / "locks" if cache is not None else None,
             lock_timeout=minutes * 60,
         )
 
