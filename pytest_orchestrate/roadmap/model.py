@@ -20,6 +20,8 @@ from .keys import GROUP_PREFIX, PHASE_PREFIX, group_letter
 
 Priority = Literal["critical", "high", "medium", "low"]
 PRIORITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+# About two years: longer timeouts overflow the OS's (and would be a typo anyway).
+MAX_MINUTES = 1_000_000
 
 # The spec's eight actions plus the generic ones users write their own edits with.
 ConfigEditAction = Literal[
@@ -44,6 +46,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _template_name(value: str | None) -> str | None:
+    """A template is named relative to a templates folder: never absolute, never through '..'."""
+    if value is None:
+        return value
+    parts = value.replace("\\", "/").split("/")
+    if (
+        not value
+        or value.startswith(("/", "\\"))
+        or ":" in parts[0]
+        or ".." in parts
+        or "\0" in value
+    ):
+        raise ValueError(
+            f"template {value!r} must be a name inside a templates folder, such as "
+            "'service.test.ts.j2' or 'ci/deploy.yml.j2' (no absolute path, no '..')"
+        )
+    return value
+
+
 def _as_list(value: Any) -> Any:
     """Let ``depends_on: phase_1`` mean ``depends_on: [phase_1]``."""
     return [value] if isinstance(value, str) else value
@@ -52,11 +73,11 @@ def _as_list(value: Any) -> Any:
 class Settings(Strict):
     """``orchestrator.settings``: run-wide defaults, each overridable per task where it applies."""
 
-    max_parallel_tasks: int = Field(default=4, ge=1)
-    retry_attempts: int = Field(default=0, ge=0)
+    max_parallel_tasks: int = Field(default=4, ge=1, le=1024)
+    retry_attempts: int = Field(default=0, ge=0, le=100)
     retry_delay_seconds: float = Field(default=5.0, ge=0)
     retry_max_delay_seconds: float = Field(default=300.0, ge=0)
-    timeout_minutes: float = Field(default=30.0, gt=0)
+    timeout_minutes: float = Field(default=30.0, gt=0, le=MAX_MINUTES)
     fail_fast: bool = False
     project_root: str | None = None
     test_style: Literal["shape", "characterize"] = "shape"  # test_generation tasks' default
@@ -102,9 +123,9 @@ class TaskBase(Strict):
     description: str | None = None
     priority: Priority = "medium"
     depends_on: list[str] = []
-    retry_attempts: int | None = Field(default=None, ge=0)
+    retry_attempts: int | None = Field(default=None, ge=0, le=100)
     retry_on: list[int] | None = None
-    timeout_minutes: float | None = Field(default=None, gt=0)
+    timeout_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
 
     _normalise_depends_on = field_validator("depends_on", mode="before")(_as_list)
 
@@ -160,6 +181,7 @@ class TestGenerationTask(TaskBase):
     output: str | None = None
     kind: Literal["auto", "unit", "service", "route", "config", "graphql", "python"] = "auto"
     template: str | None = None
+    _safe_template = field_validator("template")(_template_name)
     estimated_tests: int | None = Field(default=None, ge=0)
     # shape: tests of what the code is; characterize: tests that call it and pin what it does.
     # None: the roadmap's test_style setting.
@@ -182,6 +204,7 @@ class FileGenerationTask(TaskBase):
 
     type: Literal["file_generation"]
     template: str
+    _safe_template = field_validator("template")(_template_name)
     output: str
     params: dict[str, Any] = {}
 
@@ -223,7 +246,7 @@ class CheckBase(Strict):
 
     type: str
     name: str
-    timeout_minutes: float | None = Field(default=None, gt=0)
+    timeout_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
 
     def paths(self) -> tuple[str, ...]:
         """Every project path the check names; each must stay inside the project root."""

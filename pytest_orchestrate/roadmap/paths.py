@@ -13,6 +13,8 @@ VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 def resolve_inside(root: Path, rel: str) -> Path:
     """Resolve ``rel`` against ``root``; refuse absolute paths, ``..`` and
     symlinks that lead outside."""
+    if "\0" in rel:
+        raise UnsafePathError(f"{rel!r} holds a NUL character, which no file name can")
     if not rel or PurePosixPath(rel).is_absolute() or PureWindowsPath(rel).is_absolute():
         raise UnsafePathError(f"'{rel}' is not a relative path inside the project root")
     root = root.resolve()
@@ -21,7 +23,8 @@ def resolve_inside(root: Path, rel: str) -> Path:
     path = (root / rel).resolve()
     if path != root and root not in path.parents:
         raise UnsafePathError(f"'{rel}' resolves outside the project root ({path})")
-    vcs = VCS_DIRS.intersection(path.relative_to(root).parts)
+    # Case-folded: on a case-insensitive file system (macOS, Windows) .GIT/ is .git/.
+    vcs = VCS_DIRS.intersection(part.casefold() for part in path.relative_to(root).parts)
     if vcs:
         raise UnsafePathError(
             f"'{rel}' is inside {min(vcs)}/, which belongs to version control; "
