@@ -528,6 +528,21 @@ def describe_validation_error(err: Mapping[str, Any], model: type[BaseModel], wh
     return f"{where}: {field_path + ': ' if field_path else ''}{msg}; fix the value"
 
 
+def _without_union_noise(errors: list[Any]) -> list[Any]:
+    """A value of a union type (``report: str | ReportSpec | list``) that fails inside one
+    member also "fails" as each other member's type; keep only the error that says why."""
+
+    def deeper(err: Any) -> bool:
+        loc = tuple(err["loc"])
+        return any(len(o["loc"]) > len(loc) and tuple(o["loc"][:1]) == loc[:1] for o in errors)
+
+    return [
+        err
+        for err in errors
+        if not (len(err["loc"]) >= 2 and str(err["type"]).endswith("_type") and deeper(err))
+    ]
+
+
 class _Loader:
     """Collects errors while walking the document, so all of them are reported at once."""
 
@@ -561,7 +576,7 @@ class _Loader:
         try:
             return model.model_validate(raw)
         except ValidationError as e:
-            for err in e.errors():
+            for err in _without_union_noise(e.errors()):
                 self.error(
                     _locate(node if node is not None else raw, tuple(err["loc"]), line),
                     describe_validation_error(err, model, where),
@@ -727,7 +742,7 @@ class _Loader:
         task: TaskBase | None = self.validate(model, raw, where, line, raw)
         if task is None:
             return None
-        for rel in task.paths():
+        for rel in dict.fromkeys(task.paths()):  # a target is read and written: once
             try:
                 resolve_inside(root, rel)
             except UnsafePathError as e:
@@ -805,20 +820,29 @@ class _Loader:
         names = set(roadmap.task_lines) | set(seen_groups) | {p.key for p in roadmap.phases}
         for phase in roadmap.phases:
             for dep in phase.depends_on or ():
-                self._check_name(
-                    dep,
-                    names,
-                    f"{phase.key}: depends_on",
-                    _line(doc[phase.key], "depends_on", phase.line),
-                )
+                where = f"{phase.key}: depends_on"
+                line = _line(doc[phase.key], "depends_on", phase.line)
+                self._check_name(dep, names, where, line)
+                self._check_not_within(dep, (phase.key,), where, line)
             for group in phase.groups:
                 for dep in group.depends_on:
-                    self._check_name(dep, names, f"{phase.key}.{group.key}: depends_on", group.line)
+                    where = f"{phase.key}.{group.key}: depends_on"
+                    self._check_name(dep, names, where, group.line)
+                    self._check_not_within(dep, (group.key, phase.key), where, group.line)
                 for task in group.tasks:
                     for dep in task.depends_on:
-                        self._check_name(
-                            dep, names, f"task {task.id}: depends_on", roadmap.task_lines[task.id]
-                        )
+                        where, line = f"task {task.id}: depends_on", roadmap.task_lines[task.id]
+                        self._check_name(dep, names, where, line)
+                        self._check_not_within(dep, (task.id, group.key, phase.key), where, line)
+
+    def _check_not_within(self, dep: str, own: tuple[str, ...], where: str, line: int) -> None:
+        """Waiting for oneself, or for the group or phase one is part of, never ends."""
+        if dep in own:
+            what = "itself" if dep == own[0] else f"{dep}, which contains it"
+            self.error(
+                line,
+                f"dependency cycle: {where} names {what} (it would wait for itself); remove it",
+            )
 
     def _check_name(self, dep: str, names: set[str], where: str, line: int) -> None:
         if dep in names:
