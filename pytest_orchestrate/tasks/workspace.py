@@ -6,7 +6,9 @@ safety hold for every task type, including ones other packages add.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import errno
 import hashlib
 import json
 import os
@@ -117,7 +119,14 @@ class Workspace:
             return None
         change = Change(rel, unified_diff(rel, old or "", text), created=old is None)
         if not self.dry_run:
-            atomic_write(path, text)
+            try:
+                atomic_write(path, text)
+            except OSError as e:
+                # Disk full, read-only, permission denied: the user's to fix, and the file is
+                # as it was.
+                code = errno.errorcode.get(e.errno or 0, "")
+                reason = f"{e.strerror or e}{f' ({code})' if code else ''}"
+                raise TaskFailed(f"{rel}: cannot write {path}: {reason}") from None
         self.changes.append(change)
         return change
 
@@ -205,21 +214,37 @@ def unified_diff(rel: str, old: str, new: str) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write a temp file beside ``path`` and rename it over, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write a temp file beside ``path`` and rename it over, so a reader never sees half a file.
+
+    On any failure (a full disk, a read-only folder) the file is as it was, and neither the temp
+    file nor a folder made for it is left behind; the ``OSError`` is raised.
+    """
+    made = []  # folders this write creates, innermost first
+    folder = path.parent
+    while not folder.exists():
+        made.append(folder)
+        folder = folder.parent
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(
-            tmp, mode
-        )  # mkstemp makes 0600; keep the file's mode, or the usual one for a new file
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(
+                tmp, mode
+            )  # mkstemp makes 0600; keep the file's mode, or the usual one for a new file
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     except BaseException:
-        os.unlink(tmp)
+        for made_folder in made:
+            with contextlib.suppress(OSError):
+                made_folder.rmdir()
         raise
 
 

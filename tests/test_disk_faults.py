@@ -1,0 +1,182 @@
+"""A full disk or a write the system refuses: the task fails naming the OS error and the path, the
+original file is intact, and no temp file (or folder made for it) is left behind.
+
+Tests run as root, where a chmod'ed folder is still writable, so the read-only case uses the
+immutable attribute (``chattr +i``), which binds root too; the disk-full case makes the standard
+library's ``os.fsync``/``os.replace`` fail with ENOSPC, as they do on a full disk.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_orchestrate import Workspace
+from pytest_orchestrate.errors import TaskFailed
+
+ORIGINAL = "export const original = 1;\n"
+
+ROADMAP = """\
+phase_1:
+  name: One
+  groups:
+    group_a:
+      name: A
+      tasks:
+        - id: "1.1"
+          name: greet
+          type: file_generation
+          template: greeting.ts.j2
+          output: src/greeting.ts
+          params: {who: world}
+"""
+
+
+def listing(root: Path) -> list[str]:
+    """Every path under ``root``, relative, sorted: a leftover temp file would show here."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def enospc_on(monkeypatch: pytest.MonkeyPatch, name: str, under: Path) -> list[str]:
+    """Make ``os.<name>`` fail with ENOSPC for files under ``under`` (and only those, so the test
+    runner's own files are unaffected); return the paths it refused."""
+    real: Callable[..., object] = getattr(os, name)
+    refused: list[str] = []
+
+    def full(*args: object, **kwargs: object) -> object:
+        target = args[-1] if name == "replace" else os.readlink(f"/proc/self/fd/{args[0]}")
+        if str(target).startswith(str(under)):
+            refused.append(str(target))
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, name, full)
+    return refused
+
+
+@pytest.fixture
+def immutable() -> Iterator[Callable[[Path], None]]:
+    """``immutable(path)``: ``chattr +i`` (undone at teardown); skips where it is unavailable."""
+    done: list[Path] = []
+    chattr = shutil.which("chattr")
+
+    def make(path: Path) -> None:
+        if chattr is None:
+            pytest.skip("chattr is not installed: no way to make a folder read-only for root")
+        result = subprocess.run([chattr, "+i", str(path)], capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(
+                "chattr +i failed (it needs CAP_LINUX_IMMUTABLE and a file system with the "
+                f"attribute): {result.stderr.strip()}"
+            )
+        done.append(path)
+
+    yield make
+    for path in reversed(done):
+        subprocess.run([str(chattr), "-i", str(path)], check=True)
+
+
+@pytest.mark.parametrize("call", ["fsync", "replace"])
+def test_disk_full_keeps_the_file_and_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    (tmp_path / "src").mkdir()
+    target = tmp_path / "src" / "a.ts"
+    target.write_text(ORIGINAL)
+    before = listing(tmp_path)
+    refused = enospc_on(monkeypatch, call, tmp_path)
+    with pytest.raises(TaskFailed) as failed:
+        Workspace(tmp_path).write_text("src/a.ts", "export const changed = 2;\n")
+    assert refused, f"os.{call} was never called for the file"
+    assert str(failed.value) == (
+        f"src/a.ts: cannot write {target}: No space left on device (ENOSPC)"
+    )
+    assert target.read_text() == ORIGINAL
+    assert listing(tmp_path) == before
+
+
+def test_disk_full_in_a_new_folder_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enospc_on(monkeypatch, "fsync", tmp_path)
+    with pytest.raises(TaskFailed, match=r"No space left on device \(ENOSPC\)$"):
+        Workspace(tmp_path).write_text("new/deep/file.ts", "x\n")
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("frozen", ["folder", "file"])
+def test_a_read_only_target_keeps_the_file_and_leaves_no_temp_file(
+    tmp_path: Path, immutable: Callable[[Path], None], frozen: str
+) -> None:
+    (tmp_path / "src").mkdir()
+    target = tmp_path / "src" / "a.ts"
+    target.write_text(ORIGINAL)
+    before = listing(tmp_path)
+    # An immutable folder refuses the temp file; an immutable file, the rename over it (after
+    # the temp file was written, so it has to be cleaned up).
+    immutable(tmp_path / "src" if frozen == "folder" else target)
+    with pytest.raises(TaskFailed) as failed:
+        Workspace(tmp_path).write_text("src/a.ts", "export const changed = 2;\n")
+    assert str(failed.value) == (
+        f"src/a.ts: cannot write {target}: Operation not permitted (EPERM)"
+    )
+    assert target.read_text() == ORIGINAL
+    assert listing(tmp_path) == before
+
+
+ARGS = ("--all", "-p", "no:cacheprovider", "-p", "no:benchmark")
+
+
+def _project(pytester: pytest.Pytester) -> tuple[Path, str]:
+    """A project whose src/greeting.ts was generated by a first run; the template then changes,
+    so the next run overwrites it. Returns the file and its generated text."""
+    (pytester.path / "config").mkdir()
+    (pytester.path / "config" / "phases.yaml").write_text(ROADMAP)
+    template = pytester.path / "config" / "templates" / "greeting.ts.j2"
+    template.parent.mkdir()
+    template.write_text("export const greeting = 'Hello, {{ who }}';\n")
+    pytester.runpytest(*ARGS).assert_outcomes(passed=1)
+    target = pytester.path / "src" / "greeting.ts"
+    template.write_text("export const greeting = 'Goodbye, {{ who }}';\n")
+    return target, target.read_text()
+
+
+def _assert_task_failed_cleanly(
+    pytester: pytest.Pytester, target: Path, original: str, before: list[str], reason: str
+) -> None:
+    result = pytester.runpytest(*ARGS)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*src/greeting.ts: cannot write {target}: {reason}*"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line('*File "*')
+    assert "Hello, world" in original
+    assert target.read_text() == original
+    assert listing(pytester.path) == before
+
+
+def test_a_task_on_a_full_disk_fails_naming_the_error_and_the_path(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target, original = _project(pytester)
+    before = listing(pytester.path)
+    enospc_on(monkeypatch, "replace", pytester.path / "src")
+    _assert_task_failed_cleanly(
+        pytester, target, original, before, "No space left on device (ENOSPC)"
+    )
+
+
+def test_a_task_on_a_read_only_folder_fails_naming_the_error_and_the_path(
+    pytester: pytest.Pytester, immutable: Callable[[Path], None]
+) -> None:
+    target, original = _project(pytester)
+    before = listing(pytester.path)
+    immutable(pytester.path / "src")
+    _assert_task_failed_cleanly(
+        pytester, target, original, before, "Operation not permitted (EPERM)"
+    )
