@@ -10,6 +10,7 @@ folder outside the project).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import time
@@ -169,3 +170,74 @@ def test_thousands_of_mistakes_are_reported_by_the_first_twenty(pytester: pytest
     )
     result.stdout.no_fnmatch_line(f"{ROADMAP}:22:*")
     assert elapsed < SECONDS
+
+
+SANDBOX_ROADMAP = """\
+phase_1:
+  name: One
+  groups:
+    group_a:
+      name: A
+      tasks:
+        - id: "1.1"
+          name: render
+          type: file_generation
+          template: {template}
+          output: out.ts
+          params:
+            who: {who}
+            items: [{items}]
+"""
+
+
+def _template(pytester: pytest.Pytester, name: str, text: str) -> None:
+    path = pytester.path / "config" / "templates" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_a_template_reaching_for_python_internals_is_a_security_error_at_its_line(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    _template(pytester, "escape.ts.j2", "// fine\n{{ ''.__class__.__mro__ }}\n")
+    roadmap(SANDBOX_ROADMAP.format(template="escape.ts.j2", who="x", items="1"))
+    result = pytester.runpytest("--all", "-p", "no:cacheprovider", "-p", "no:benchmark")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["template escape.ts.j2:2: SecurityError: access to attribute '__class__' of 'str'*unsafe*"]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+    assert not (pytester.path / "out.ts").exists()
+
+
+def test_jinja_syntax_in_params_is_data_never_a_template(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    _template(
+        pytester,
+        "echo.ts.j2",
+        "export const who = {{ who | js_string }};\n"
+        "{% for item in items %}\nexport const item{{ loop.index }} = {{ item | js_string }};\n"
+        "{% endfor %}\n",
+    )
+    hostile = [
+        "{{ 7*7 }}",
+        "{% for x in range(3) %}loop{% endfor %}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{# comment #}",
+        "{%raw%}",
+    ]
+    roadmap(
+        SANDBOX_ROADMAP.format(
+            template="echo.ts.j2",
+            who='"{{ 7*7 }}"',
+            items=", ".join(json.dumps(h) for h in hostile),
+        )
+    )
+    result = pytester.runpytest("--all", "-p", "no:cacheprovider", "-p", "no:benchmark")
+    result.assert_outcomes(passed=1)
+    out = (pytester.path / "out.ts").read_text()
+    assert "export const who = '{{ 7*7 }}';" in out
+    for i, text in enumerate(hostile, start=1):
+        assert f"export const item{i} = '{text}';" in out.replace("\\'", "'")
+    assert "49" not in out and "looplooploop" not in out
