@@ -137,7 +137,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: around pytest's own summary
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Generator[None]:
-    with config.stash[engine_key].summary_skips_held(terminalreporter):
+    with config.stash[engine_key].summary_words():
         return (yield)
 
 

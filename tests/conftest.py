@@ -53,11 +53,22 @@ def write_type(pytester: pytest.Pytester) -> None:
     """)
 
 
-def command_task(tid: str, script: str = "true", **extra: str) -> str:
-    """One ``command`` task as YAML lines (indented for a group's task list)."""
-    lines = [f'- id: "{tid}"', f'  name: "task {tid}"', "  type: command", f"  run: {script!r}"]
-    lines += [f"  {k}: {v}" for k, v in extra.items()]
-    return "\n".join(" " * 8 + line for line in lines)
+COUNTED = ("passed", "failed", "errors", "skipped", "done", "blocked", "manual")
+
+
+@pytest.fixture
+def assert_counts():
+    """``assert_counts(result, passed=2, done=3)``: pytest's final line, as the plugin counts it
+    (tasks that did not run are ``done``, ``blocked`` or ``manual``, never ``skipped``); every
+    category not named must be absent."""
+
+    def check(result: pytest.RunResult, **expected: int) -> None:
+        got = result.parseoutcomes()
+        names = set(COUNTED) | set(expected)
+        counted = {n: got[n] for n in names if got.get(n)}
+        assert counted == {n: c for n, c in expected.items() if c}, result.stdout.lines[-1]
+
+    return check
 
 
 @pytest.fixture

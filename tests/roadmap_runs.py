@@ -31,14 +31,31 @@ NOT_TREE = {".pytest_cache", "__pycache__"}
 # A task type as a plugin would register it, declaring no ``writes``, so the graph cannot keep two
 # of them apart: it adds a line to a shared file under ``workspace.locked``, pausing between the
 # read and the write. Lines are kept sorted and unique, so the result does not depend on order.
+# With ``meet: true`` and NOTE_BARRIER set, it first waits until NOTE_PARTIES runs have arrived
+# (files in that folder), so concurrent runs reach the shared file at the same moment.
 NOTE_TYPE = """
+import os
 import time
+from pathlib import Path
 
 from pytest_orchestrate import Result
 
 
+def meet(task):
+    barrier = os.environ.get("NOTE_BARRIER")
+    if not barrier or not task.params.get("meet"):
+        return
+    Path(barrier, f"{os.getpid()}-{task.id}").touch()
+    deadline = time.monotonic() + 30
+    while len(os.listdir(barrier)) < int(os.environ["NOTE_PARTIES"]):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+
+
 def note(task, workspace, settings):
     rel, line = task.params["file"], task.params["line"]
+    meet(task)
     with workspace.locked(rel):
         old = workspace.read_text(rel) if workspace.exists(rel) else ""
         time.sleep(float(task.params.get("pause", 0)))

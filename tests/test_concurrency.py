@@ -39,9 +39,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def note(tid: str, line: str, pause: float) -> dict[str, Any]:
-    """A task of the plugin type ``note``: add ``line`` to the shared CHANGELOG.md."""
-    params = {"file": "CHANGELOG.md", "line": line, "pause": pause}
+def note(tid: str, line: str, pause: float, meet: bool = False) -> dict[str, Any]:
+    """A task of the plugin type ``note``: add ``line`` to the shared CHANGELOG.md (``meet``:
+    first wait for the other run to get there too)."""
+    params = {"file": "CHANGELOG.md", "line": line, "pause": pause, "meet": meet}
     return {"id": tid, "name": f"log {line}", "type": "note", "params": params}
 
 
@@ -73,17 +74,17 @@ ROADMAP = {
         "Service coverage",
         "group_c",
         [
-            note("2.1", "2.1 coverage", 0.4),
+            note("2.1", "2.1 coverage", 0.3, meet=True),
             edit("2.2", JEST, "expand_coverage_collection"),
             edit("2.3", JEST, "add_directory_thresholds"),
-            note("2.4", "2.4 thresholds", 0.2),
+            note("2.4", "2.4 thresholds", 0.1),
         ],
     ),
     "phase_3": phase(
         "Fixtures",
         "group_d",
         [
-            note("3.1", "3.1 fixtures", 0.4),
+            note("3.1", "3.1 fixtures", 0.3),
             generate("3.2", "users.fixture.ts.j2", "tests/fixtures/users.fixture.ts"),
             {
                 "id": "3.3",
@@ -98,11 +99,11 @@ ROADMAP = {
         "Pipeline",
         "group_e",
         [
-            note("4.1", "4.1 pipeline", 0.4),
+            note("4.1", "4.1 pipeline", 0.3, meet=True),
             edit("4.2", CI, "implement_staging_deploy"),
             edit("4.3", CI, "implement_production_deploy"),
             generate("4.4", "runbook.md.j2", "docs/runbooks/deployment.md"),
-            note("4.5", "4.5 runbook", 0.2),
+            note("4.5", "4.5 runbook", 0.1),
         ],
     ),
 }
@@ -180,13 +181,17 @@ def _yaml(text: str) -> bool:
 
 
 def at_once(tmp_path: Path, *selections: str) -> tuple[Path, list[str], Sampler]:
-    """Start one run per selection at the same moment, sample the shared files while they run,
-    and wait for all of them; every run must succeed."""
+    """Start one run per selection, sample the shared files while they run, and wait for all of
+    them; every run must succeed. The first note task of each run waits for the other run's, so
+    both reach CHANGELOG.md together whatever their start-up times."""
     root = project(tmp_path / "app")
     sampler = Sampler(root)
     sampler.start()
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    env = {"NOTE_BARRIER": str(barrier), "NOTE_PARTIES": str(len(selections))}
     procs = [
-        (start(root, tmp_path / f"run{n}", *phase_args(s)), tmp_path / f"run{n}")
+        (start(root, tmp_path / f"run{n}", *phase_args(s), env=env), tmp_path / f"run{n}")
         for n, s in enumerate(selections)
     ]
     outputs = [finish(proc, out) for proc, out in procs]
@@ -235,8 +240,8 @@ def test_two_runs_of_the_same_phase_at_once(tmp_path: Path, serial) -> None:
 def test_phase_2_and_phase_4_in_two_terminals_at_once(tmp_path: Path, serial) -> None:
     """The spec's example: ``pytest --phase 2`` and ``pytest --phase 4`` at once on one copy.
 
-    Both write CHANGELOG.md from their first task on (each holds the lock for 0.4 s between read
-    and write), so without the lock one run's line would be lost."""
+    Both write CHANGELOG.md in their first task, at the same moment (each holds the lock for
+    0.3 s between read and write): without the lock, one run's line is lost."""
     root, outputs, _ = at_once(tmp_path, "2", "4")
     assert [sorted(statuses(out)) for out in outputs] == [sorted(TASKS["2"]), sorted(TASKS["4"])]
     assert tree(root) == serial("24")
@@ -247,7 +252,8 @@ def test_phase_2_and_phase_4_in_two_terminals_at_once(tmp_path: Path, serial) ->
 
 
 def test_two_runs_of_overlapping_phases_at_once(tmp_path: Path, serial) -> None:
-    """``--phase 2 --phase 3`` beside ``--phase 3 --phase 4``: phase 3 runs in both."""
+    """``--phase 2 --phase 3`` beside ``--phase 3 --phase 4``: phase 3 runs in both. Task 2.1
+    waits for 4.1, after the second run's phase 3, and they write CHANGELOG.md together."""
     root, _, _ = at_once(tmp_path, "23", "34")
     assert tree(root) == serial("234")
     assert (root / "CHANGELOG.md").read_text().splitlines() == sorted(LINES)

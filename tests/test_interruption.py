@@ -82,9 +82,9 @@ def command(tid: str) -> dict[str, Any]:
     the effect is also counted in the file ``$EXECUTIONS`` names (outside the project).
     Idempotent, as the README asks of tasks: run again, it adds nothing."""
     script = (
-        f'sleep 0.2; echo {tid} >> "$EXECUTIONS"; '
+        f'sleep 0.1; echo {tid} >> "$EXECUTIONS"; '
         f"grep -qx 'effect {tid}' effects.log 2>/dev/null || echo 'effect {tid}' >> effects.log; "
-        "sleep 0.2"
+        "sleep 0.1"
     )
     return {"id": tid, "name": f"effect {tid}", "type": "command", "run": script}
 

@@ -64,16 +64,20 @@ def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("args", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_two_runs_append_tables_plan_chart_and_annotations(
-    pytester: pytest.Pytester, roadmap: Callable[[str], Path], github: Path, args: tuple[str, ...]
+    pytester: pytest.Pytester,
+    roadmap: Callable[[str], Path],
+    github: Path,
+    args: tuple[str, ...],
+    assert_counts,
 ) -> None:
     path = roadmap(ROADMAP)
     coverage_report(pytester.path, 62)
-    pytester.runpytest("--all", "-p", "no:randomly", *args).assert_outcomes(
-        passed=2, failed=1, skipped=1
+    assert_counts(
+        pytester.runpytest("--all", "-p", "no:randomly", *args), passed=2, failed=1, blocked=1
     )
     coverage_report(pytester.path, 110)
     result = pytester.runpytest("--all", "--redo", "-p", "no:randomly", *args)
-    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    assert_counts(result, passed=2, failed=1, blocked=1)
 
     text = github.read_text()
     assert text.startswith("Earlier step's text\n")  # appended, never replaced
@@ -112,14 +116,17 @@ def test_two_runs_append_tables_plan_chart_and_annotations(
 
 
 def test_without_github_nothing_is_appended_and_no_annotation_printed(
-    pytester: pytest.Pytester, roadmap: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
+    roadmap: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    assert_counts,
 ) -> None:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     roadmap(ROADMAP)
     coverage_report(pytester.path, 62)
     result = pytester.runpytest("--all", "-p", "no:randomly")
-    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    assert_counts(result, passed=2, failed=1, blocked=1)
     assert not [x for x in result.stdout.lines if x.startswith("::error")]
 
 

@@ -79,12 +79,12 @@ def test_records_of_two_project_roots_never_leak_into_each_other(
 
 @MODES
 def test_a_file_changed_by_hand_sends_its_task_back_to_run_and_says_why(
-    pytester: pytest.Pytester, roadmap, mode: tuple[str, ...]
+    pytester: pytest.Pytester, roadmap, mode: tuple[str, ...], assert_counts
 ) -> None:
     roadmap(EDITS)
     path = package(pytester.path / "app")
     pytester.runpytest("--all", "--project-root=app", *mode).assert_outcomes(passed=2)
-    pytester.runpytest("--all", "--project-root=app", *mode).assert_outcomes(skipped=2)
+    assert_counts(pytester.runpytest("--all", "--project-root=app", *mode), done=2)
 
     package(path.parent)  # a hand revert
     result = pytester.runpytest("--all", "--project-root=app", "-v", *mode)
@@ -95,12 +95,14 @@ def test_a_file_changed_by_hand_sends_its_task_back_to_run_and_says_why(
     assert json.loads(path.read_text())["scripts"]["build"] == "tsc"
 
 
-def test_a_file_touched_but_unchanged_is_still_done(pytester: pytest.Pytester, roadmap) -> None:
+def test_a_file_touched_but_unchanged_is_still_done(
+    pytester: pytest.Pytester, roadmap, assert_counts
+) -> None:
     roadmap(EDITS)
     path = package(pytester.path / "app")
     pytester.runpytest("--all", "--project-root=app").assert_outcomes(passed=2)
     path.write_text(path.read_text())  # new mtime, same bytes
-    pytester.runpytest("--all", "--project-root=app").assert_outcomes(skipped=2)
+    assert_counts(pytester.runpytest("--all", "--project-root=app"), done=2)
 
 
 @MODES
@@ -154,6 +156,31 @@ def test_each_not_run_line_carries_its_own_word_and_task(
         ]
     )
     assert str(pytester.path) not in result.stdout.str().split("orchestrate: not run")[1]
+
+
+@MODES
+def test_the_final_line_counts_tasks_by_what_happened_to_them(
+    pytester: pytest.Pytester, roadmap, mode: tuple[str, ...], assert_counts
+) -> None:
+    roadmap(BLOCKING + PHASE_2)
+    assert_counts(pytester.runpytest("--all", *mode), passed=1, failed=1, blocked=3)
+    # 1.1 is done; 1.2 fails again and blocks 1.3; phase 2 is deselected, and so is 2.1 by -k.
+    result = pytester.runpytest("--phase", "1", "-k", "not 2.1", *mode)
+    assert_counts(result, done=1, failed=1, blocked=1, deselected=2)
+    assert "skipped" not in result.stdout.lines[-1]
+    assert "1 failed, 2 deselected, 1 done, 1 blocked" in result.stdout.lines[-1]
+
+
+PHASE_2 = """
+phase_2:
+  name: Two
+  groups:
+    group_b:
+      name: B
+      tasks:
+        - {id: "2.1", name: later, type: command, run: "true"}
+        - {id: "2.2", name: later still, type: command, run: "true"}
+"""
 
 
 @MODES
@@ -253,7 +280,7 @@ def test_a_roadmap_cannot_write_into_version_control(
 
 
 def test_done_tasks_between_tasks_that_run_leave_nothing_set_up(
-    pytester: pytest.Pytester, roadmap
+    pytester: pytest.Pytester, roadmap, assert_counts
 ) -> None:
     path = roadmap("""
     phase_1:
@@ -277,5 +304,5 @@ def test_done_tasks_between_tasks_that_run_leave_nothing_set_up(
     path.write_text(path.read_text().replace("echo 1", "echo one"))
     # 1.1 runs, 1.2 and 1.3 are DONE without setup or teardown, then the checkpoint runs.
     result = pytester.runpytest("--all", "-v")
-    result.assert_outcomes(passed=2, skipped=2)
+    assert_counts(result, passed=2, done=2)
     result.stdout.no_fnmatch_line("*not torn down*")

@@ -392,7 +392,7 @@ def junit_cases(path: Path) -> dict[str, tuple[str, str, list[tuple[str, str]]]]
 
 
 def test_blocked_dependents_are_reported_exactly_as_without_xdist(
-    pytester: pytest.Pytester, roadmap, recorder: Path
+    pytester: pytest.Pytester, roadmap, recorder: Path, assert_counts
 ) -> None:
     roadmap(CASCADE)
     serial = run(pytester, "--all", "-v", "-rs", "--junitxml=serial.xml")
@@ -409,7 +409,7 @@ def test_blocked_dependents_are_reported_exactly_as_without_xdist(
         "outcome": "skipped",
         "reason": "blocked: 1.5 waiting for confirmation",
     }
-    parallel.assert_outcomes(passed=2, failed=1, skipped=5)
+    assert_counts(parallel, passed=2, failed=1, blocked=4, manual=1)
     parallel.stdout.fnmatch_lines_random(
         [
             "*::phase_1::group_a::1.3 BLOCKED (blocked: 1.2 failed)*",
@@ -430,7 +430,7 @@ def test_blocked_dependents_are_reported_exactly_as_without_xdist(
 
 
 def test_a_crashed_worker_fails_its_task_alone_and_is_replaced(
-    pytester: pytest.Pytester, roadmap, recorder: Path
+    pytester: pytest.Pytester, roadmap, recorder: Path, assert_counts
 ) -> None:
     pytester.makeconftest(RECORDER + CRASH_TYPE)
     roadmap(
@@ -466,7 +466,7 @@ def test_a_crashed_worker_fails_its_task_alone_and_is_replaced(
     """
     )
     result = run(pytester, "--all", "-n", "2", "-rs")
-    result.assert_outcomes(passed=5, failed=1, skipped=2)
+    assert_counts(result, passed=5, failed=1, blocked=2)
     result.stdout.fnmatch_lines(["*replacing crashed worker gw*"])
     result.stdout.fnmatch_lines(
         ["*worker 'gw*' crashed while running 'config/phases.yaml::phase_1::group_a::1.2'"]
@@ -521,7 +521,7 @@ def test_a_failure_under_x_maxfail_or_fail_fast_stops_dispatching(
 
 
 def test_keyword_selection_blocks_on_the_unselected_dependency_like_serial(
-    pytester: pytest.Pytester, roadmap, recorder: Path
+    pytester: pytest.Pytester, roadmap, recorder: Path, assert_counts
 ) -> None:
     roadmap(CASCADE.replace("exit 3", "exit 0"))
     run(pytester, "--all", "-k", "not 1.2 and not 1.5")
@@ -533,7 +533,7 @@ def test_keyword_selection_blocks_on_the_unselected_dependency_like_serial(
         "outcome": "skipped",
         "reason": "blocked: 1.2 not done (run pytest --phase 1)",
     }
-    result.assert_outcomes(passed=2, skipped=4)
+    assert_counts(result, passed=2, blocked=4)
 
 
 def test_last_failed_keeps_the_dag_scheduler(
@@ -561,13 +561,14 @@ def test_sequential_and_n0_run_everything_in_one_process(
     recorder: Path,
     args: tuple[str, ...],
     monkeypatch: pytest.MonkeyPatch,
+    assert_counts,
 ) -> None:
     # When this suite itself runs under xdist, the variable is inherited from our own worker.
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     where = f"echo ${{PYTEST_XDIST_WORKER:-main}} >> {recorder}.where"
     roadmap(CASCADE.replace('run: "true"', f'run: "{where}"'))
     result = run(pytester, "--all", "-v", *args)
-    result.assert_outcomes(passed=2, failed=1, skipped=5)
+    assert_counts(result, passed=2, failed=1, blocked=4, manual=1)
     assert "workers" not in result.stdout.str()
     assert set(Path(f"{recorder}.where").read_text().split()) == {"main"}
     result.stdout.fnmatch_lines(["*::1.3 BLOCKED (blocked: 1.2 failed)*"])

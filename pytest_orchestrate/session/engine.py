@@ -36,6 +36,7 @@ from .nodes import DIFF_SECTION, MESSAGE_SECTION, RoadmapItem, TaskItem
 from .plan import plan_dict
 from .reports import (
     COLOURS,
+    NOT_RUN,
     STATUS_WORDS,
     log_skip,
     not_run_line,
@@ -83,7 +84,6 @@ class Engine:
         self.summary = PhaseSummary()
         self.fail_on_changes = bool(config.getoption("orchestrate_fail_on_changes"))
         self.redo = bool(config.getoption("orchestrate_redo"))
-        self._held_skips: list[pytest.TestReport] = []
         self._in_summary = False
         self._verified: dict[tuple[str, str], Record | None] = {}
         self.drift: dict[tuple[str, str], str] = {}  # why a recorded task runs again
@@ -429,32 +429,28 @@ class Engine:
             )
 
     @contextmanager
-    def summary_skips_held(self, terminalreporter: Any) -> Iterator[None]:
-        """While pytest writes its summary, keep our skips out of its ``-rs`` list.
-
-        pytest's folded skip summary names every line with the first skip's word (all ``DONE``);
-        ours are listed by ``pytest_terminal_summary`` instead, each with its own word and id.
-        They come back before pytest writes its final counts line. Also, while the summary is
-        written, status words lose the details (duration, reason) that only the ``-v`` line needs.
-        """
+    def summary_words(self) -> Iterator[None]:
+        """While pytest writes its summary, status words lose the details (duration, reason)
+        that only the ``-v`` line needs."""
         self._in_summary = True
-        skipped = terminalreporter.stats.get("skipped", [])
-        wants_list = "s" in getattr(terminalreporter, "reportchars", "")
-        ours = [r for r in skipped if PHASE in report_properties(r)] if wants_list else []
-        if ours:
-            terminalreporter.stats["skipped"] = [r for r in skipped if r not in ours]
-        self._held_skips = ours
         try:
             yield
         finally:
-            if ours:
-                terminalreporter.stats.setdefault("skipped", []).extend(ours)
+            self._in_summary = False
 
     def _not_run_summary(self, terminalreporter: Any) -> None:
-        """``-rs``: one line per roadmap item that did not run (held back from pytest's list)."""
-        if self._held_skips:
+        """``-rs``: one line per roadmap item that did not run, each with its own word and id.
+
+        pytest's own ``-rs`` list never sees them: they are counted as done, blocked or manual.
+        """
+        if "s" not in getattr(terminalreporter, "reportchars", ""):
+            return
+        reports = [r for category in NOT_RUN for r in terminalreporter.stats.get(category, [])]
+        order = {nodeid: i for i, nodeid in enumerate(self.statuses)}  # as they were reported
+        reports.sort(key=lambda r: order.get(r.nodeid, len(order)))
+        if reports:
             terminalreporter.section("orchestrate: not run")
-            for report in self._held_skips:
+            for report in reports:
                 terminalreporter.write_line(not_run_line(report))
 
     def would_change(self) -> list[str]:

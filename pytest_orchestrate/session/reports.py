@@ -28,19 +28,24 @@ from ..tasks.registry import (
 )
 from .labels import STATUS
 
-# Per status: pytest's category, the letter for quiet mode, the word for -v.
+# Per status: pytest's category, the letter for quiet mode, the word for -v. The category is what
+# pytest's final line counts: tasks that ran stay "passed" (so the line stays green and scripts
+# reading it keep working); tasks that did not run are counted by their own word ("11 done, 1
+# blocked"), never as "skipped".
 STATUS_WORDS: dict[Status, tuple[str, str, str]] = {
     CHANGED: ("passed", "C", "CHANGED"),
     OK: ("passed", ".", "OK"),
     WOULD_CHANGE: ("passed", "W", "WOULD CHANGE"),
     WOULD_RUN: ("passed", "R", "WOULD RUN"),
     KEPT: ("passed", "K", "KEPT"),
-    DONE: ("skipped", "d", "DONE"),
-    BLOCKED: ("skipped", "b", "BLOCKED"),
-    MANUAL: ("skipped", "m", "MANUAL"),
+    DONE: ("done", "d", "DONE"),
+    BLOCKED: ("blocked", "b", "BLOCKED"),
+    MANUAL: ("manual", "m", "MANUAL"),
     FAILED: ("failed", "F", "FAILED"),
 }
-COLOURS = {"passed": {"green": True}, "skipped": {"yellow": True}, "failed": {"red": True}}
+COLOURS = {"passed": {"green": True}, "failed": {"red": True}}
+NOT_RUN = ("done", "blocked", "manual")  # the categories of items that did not run
+COLOURS.update({category: {"yellow": True} for category in NOT_RUN})
 
 
 def report_properties(report: pytest.TestReport) -> dict[str, Any]:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 PARK = "orchestrate-park"
 PARK_ID = f"::{PARK}"  # parented to the Session, whose nodeid is ""
+DESELECTED_OUTPUT = "orchestrate_deselected"  # workeroutput key: a worker's deselected node ids
 
 
 def roadmap_file_part(nodeid: str) -> str:
@@ -535,6 +536,14 @@ def check_selection_early(config: pytest.Config) -> None:
     Selection.from_config(config).check_against([context])
 
 
+@dataclass(frozen=True)
+class Deselected:
+    """A worker's deselected item, as the controller's final line counts it (pytest keeps items
+    there; other plugins read attributes of each entry, so not a bare string)."""
+
+    nodeid: str
+
+
 class XdistHooks:
     """xdist integration, registered only when xdist is installed."""
 
@@ -542,6 +551,7 @@ class XdistHooks:
         self.config = config
         self.session: pytest.Session | None = None
         self.scheduler: DagScheduling | None = None
+        self.deselected_counted = False
 
     def pytest_configure(self, config: pytest.Config) -> None:
         # Registered during our tryfirst pytest_configure, so this runs before xdist's (trylast)
@@ -562,6 +572,22 @@ class XdistHooks:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
+
+    def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+        # Workers deselect (ours, -k, -m, --lf) in their own process, so pytest's final line on
+        # the controller would not count them: send the ids along with the worker's output.
+        output = getattr(self.config, "workeroutput", None)
+        if output is not None:
+            output.setdefault(DESELECTED_OUTPUT, []).extend(item.nodeid for item in items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: WorkerController, error: object) -> None:
+        """Count the first finished worker's deselected items (every worker collects the same)."""
+        ids = getattr(node, "workeroutput", {}).get(DESELECTED_OUTPUT)
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if ids and not self.deselected_counted and reporter is not None:
+            self.deselected_counted = True
+            reporter.stats.setdefault("deselected", []).extend(map(Deselected, ids))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(
