@@ -32,6 +32,7 @@ from .session.config import (
 from .session.context import load_context, roadmap_display
 from .session.engine import Engine
 from .session.nodes import RoadmapFile
+from .session.secrets import Masking
 from .session.summary import SHARE_PLUGIN, SharingPlugin
 from .tasks.builtin import register_builtin_types
 from .tasks.checks.kinds import CheckKinds, register_builtin_kinds
@@ -64,6 +65,7 @@ def pytest_orchestrate_register_check_kinds(registry: CheckKinds) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(Masking(config), "orchestrate-secrets")
     engine = Engine(config)
     config.stash[engine_key] = engine
     config.pluginmanager.register(engine, "orchestrate-engine")

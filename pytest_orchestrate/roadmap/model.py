@@ -81,6 +81,7 @@ class Settings(Strict):
     fail_fast: bool = False
     project_root: str | None = None
     test_style: Literal["shape", "characterize"] = "shape"  # test_generation tasks' default
+    secret_names: list[str] = []  # more env var name globs whose values are shown as ***
 
 
 class OrchestratorSection(Strict):

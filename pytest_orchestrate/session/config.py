@@ -184,6 +184,11 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(
         "orchestrate_project_root", "The repository the roadmap acts on, relative to the ini file"
     )
+    parser.addini(
+        "orchestrate_secret_names",
+        "More environment variable names (globs, one a line) whose values are shown as ***",
+        type="linelist",
+    )
 
 
 def is_worker(config: pytest.Config) -> bool:

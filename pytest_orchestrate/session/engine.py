@@ -18,6 +18,7 @@ import pytest
 
 from ..roadmap.graph import BARRIER, CHECKPOINT
 from ..roadmap.keys import checkpoint_phase, split_nodeid, unblock_hint
+from ..roadmap.model import CommandSpec
 from ..tasks.registry import BLOCKED, DONE, FAILED, MANUAL, OK, RECORDED, WOULD_CHANGE
 from ..tasks.workspace import atomic_write
 from .config import is_worker
@@ -44,6 +45,7 @@ from .reports import (
     shorten,
     skip_reason,
 )
+from .secrets import secrets
 from .selection import Selection
 from .state import FileStamp, Record, ResumeState, now_stamp, safe_part, short_stamp
 from .tables import PhaseSummary, status_table
@@ -92,6 +94,12 @@ class Engine:
         """Called by each RoadmapFile once it has loaded its roadmap."""
         self.contexts[file_nodeid] = context
         context.name_items(file_nodeid)
+        masked = secrets(self.config)
+        masked.add_names(context.roadmap.settings.secret_names)
+        checks = (c for p in context.roadmap.phases if p.checkpoint for c in p.checkpoint.checks)
+        for spec in (*context.roadmap.tasks(), *checks):
+            if isinstance(spec, CommandSpec):
+                masked.add_env(spec.env)
 
     # -- collection -----------------------------------------------------------------------------
 
@@ -155,6 +163,7 @@ class Engine:
         if not target or is_worker(self.config):
             return
         text = json.dumps(plan_dict(self.contexts, self.selected), indent=2) + "\n"
+        text = secrets(self.config).mask(text)
         if target == "-":
             sys.stdout.write(text)
         else:

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from .config import is_worker
+from .secrets import secrets
 
 
 def ask_human(config: pytest.Config, task_id: str, instructions: str) -> bool:
@@ -22,7 +23,8 @@ def ask_human(config: pytest.Config, task_id: str, instructions: str) -> bool:
         or not sys.stdin.isatty()
     ):
         return False
-    sys.stdout.write(f"\n\n[manual {task_id}]\n{instructions.rstrip()}\n")
+    masked = secrets(config)
+    sys.stdout.write(masked.mask(f"\n\n[manual {task_id}]\n{instructions.rstrip()}\n"))
     sys.stdout.flush()
     try:
         answer = getpass.getpass(
@@ -30,4 +32,7 @@ def ask_human(config: pytest.Config, task_id: str, instructions: str) -> bool:
         )
     except (EOFError, OSError):
         return False
-    return answer.strip().lower() in ("y", "yes")
+    confirmed = answer.strip().lower() in ("y", "yes")
+    if not confirmed and answer.strip().lower() not in ("n", "no"):
+        masked.add(answer)  # a token pasted into the wrong window is still a token
+    return confirmed

@@ -24,6 +24,7 @@ import pytest
 
 from ..tasks.workspace import atomic_write
 from .config import is_worker
+from .secrets import secrets
 
 TASKS, CONFIRMATIONS, CHECKPOINTS = "tasks", "confirmations", "checkpoints"
 
@@ -184,6 +185,7 @@ class ResumeState:
         path = self._path(kind, rid, name)
         if path is None or self.is_worker:
             return
+        value = secrets(self.config).mask_json(value)
         atomic_write(path, json.dumps(value, indent=2, sort_keys=True) + "\n")
 
     def record(self, rid: str, node: str) -> Record | None:

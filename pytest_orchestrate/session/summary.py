@@ -37,6 +37,7 @@ from .engine import Engine
 from .labels import PHASE
 from .mermaid import NodeState, flowchart, record_states, session_states, with_blocked
 from .reports import STATUS_WORDS, report_properties
+from .secrets import secrets
 
 SHARE_PLUGIN = "orchestrate-share"
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -100,6 +101,7 @@ class SharingPlugin:
         )
 
     def _emit(self, target: str, text: str) -> None:
+        text = secrets(self.config).mask(text)
         if target == "-":
             sys.stdout.write(text)
         else:
@@ -132,7 +134,7 @@ class SharingPlugin:
                 terminalreporter.write_line(line)
         path = os.environ.get(STEP_SUMMARY_ENV)
         if path and self.engine.statuses:  # a --collect-only or status run has nothing to report
-            append(Path(path), self.markdown())
+            append(Path(path), secrets(self.config).mask(self.markdown()))
 
     # -- the step summary -------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from .config import is_worker
+from .secrets import secrets
 
 # A task quiet for this long shows it is alive, then again every as long.
 HEARTBEAT_SECONDS = 5.0
@@ -31,6 +32,7 @@ class Live:
         # around it the same way.
         self.capture: Any = config.pluginmanager.get_plugin("capturemanager")
         self.label = label
+        self.mask = secrets(config).mask
         self.last_line = ""
         self._lock = threading.Lock()
 
@@ -43,7 +45,7 @@ class Live:
         """One progress line, e.g. ``1.11 attempt 2/4 in 3.2 s (exit 1)``."""
         if self.reporter is not None:
             with self._lock, self._uncaptured():
-                self.reporter.write_line(f"  {self.label} {text}", cyan=True)
+                self.reporter.write_line(self.mask(f"  {self.label} {text}"), cyan=True)
 
     @contextmanager
     def _uncaptured(self) -> Iterator[None]:
@@ -56,7 +58,7 @@ class Live:
     def output(self, line: str) -> None:
         """Remember the latest non-empty line a task's program printed."""
         if line.strip():
-            self.last_line = line.strip()
+            self.last_line = self.mask(line.strip())
 
     @contextmanager
     def heartbeat(self, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
