@@ -208,8 +208,10 @@ def test_what_counts_as_a_secret() -> None:
     assert secrets.mask("-----END KEY-----") == "***"
     # Our own digests in cache records stay whole even when a short secret occurs inside one.
     secrets.add("beef")
-    digest = "beef" * 16
-    assert secrets.mask_json({"files": ["beef.txt"], "sha": digest}) == {
+    digest, fingerprint = "beef" * 16, "0123beef45678901"
+    record = {"files": ["beef.txt"], "stamps": {"beef.txt": [1, 2, digest]}, "fp": fingerprint}
+    assert secrets.mask_json(record) == {
         "files": ["***.txt"],
-        "sha": digest,
+        "stamps": {"***.txt": [1, 2, digest]},
+        "fp": fingerprint,
     }

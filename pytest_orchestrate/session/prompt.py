@@ -15,6 +15,7 @@ def ask_human(config: pytest.Config, task_id: str, instructions: str) -> bool:
     """Show the instructions and ask, only when someone can answer: a terminal, ``-s``, no worker.
 
     The answer is read without echo and never stored or printed: some manual steps involve secrets.
+    Anything but yes or no is masked as a secret for the rest of the run.
     """
     if (
         is_worker(config)

@@ -29,9 +29,9 @@ DEFAULT_NAMES = ("*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*_KEY", "*CRE
 # Values that are switches, not secrets (DISABLE_TOKEN_CHECK=true); masking them would hide every
 # "true" in a report.
 _NOT_SECRET = {"true", "false", "null", "none", "undefined"}
-# A hash we computed (a fingerprint, a file's sha256) is not a secret, and masking a piece of one
-# in a cache record would corrupt it.
-_DIGEST = re.compile(r"[0-9a-f]{40,}")
+# A hash we computed (a 16-digit fingerprint, a file's sha256) is not a secret, and masking a piece
+# of one in a cache record would corrupt it.
+_DIGEST = re.compile(r"[0-9a-f]{12,}")
 
 secrets_key = pytest.StashKey["Secrets"]()
 
@@ -151,7 +151,8 @@ class _MaskedFile:
         self._secrets = secrets
 
     def write(self, text: str) -> int:
-        return int(self._file.write(self._secrets.mask(text)))
+        self._file.write(self._secrets.mask(text))
+        return len(text)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._file, name)
