@@ -80,6 +80,8 @@ def test_the_first_coverage_checkpoint_records_a_baseline_and_later_ones_show_th
             "*lines 31% -> 55% (+24.00)*since baseline 20*",
             "*orchestrate coverage*",
             "*phase_1::checkpoint*lines 55%*since baseline*",
+            "*orchestrate summary*",
+            "coverage ?coverage/coverage-summary.json? at phase_1 checkpoint: lines 55%, *",
         ]
     )
     junit = (pytester.path / "report.xml").read_text()

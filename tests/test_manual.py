@@ -38,6 +38,29 @@ def test_without_a_terminal_the_run_does_not_hang(
     assert not (pytester.path / "deployed").exists()
 
 
+def test_the_run_ends_with_the_command_that_goes_on_once_a_human_is_done(
+    pytester: pytest.Pytester, roadmap, assert_counts
+) -> None:
+    # Phase 5 does not wait for phase 4, so both stop at their manual step in one run.
+    five = MANUAL.replace("phase_4:\n  name: Four", "phase_5:\n  name: Five\n  depends_on: []")
+    for old, new in (("group_g", "group_h"), ('"4.', '"5.'), ("deployed", "released")):
+        five = five.replace(old, new)
+    roadmap(MANUAL + five)
+    result = pytester.runpytest("--all", "-p", "no:randomly")
+    result.stdout.fnmatch_lines(
+        [
+            "waiting for a human: 4.3, 5.3; once done, go on with:",
+            "  pytest --all -p no:randomly * --confirm=4.3 --confirm=5.3",  # * is --basetemp
+        ]
+    )
+    # The printed command, as printed, finishes the roadmap.
+    command = result.stdout.lines[
+        result.stdout.lines.index("waiting for a human: 4.3, 5.3; once done, go on with:") + 1
+    ].split()[1:]
+    assert_counts(pytester.runpytest(*command), passed=4)
+    assert (pytester.path / "deployed").exists() and (pytester.path / "released").exists()
+
+
 def test_confirm_records_the_confirmation_once(pytester: pytest.Pytester, roadmap) -> None:
     roadmap(MANUAL)
     result = pytester.runpytest("--all", "--confirm", "4.3", "-v")

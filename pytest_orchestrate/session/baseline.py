@@ -78,6 +78,8 @@ class CoverageHistory:
         self.config = config
         self.is_worker = is_worker(config)
         self.session_lines: list[str] = []
+        # Per measured scope, this run's first and last measurement: the closing "before -> after".
+        self.span: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._folder: Path | None = None
         # Baselines this process set, so a later checkpoint of the same run compares against them
         # even before (or without) the cache.
@@ -184,6 +186,8 @@ class CoverageHistory:
                 record = json.loads(str(value))
                 before = self.baseline(Path(record["root"]), record["key"])
                 self.save(record)
+                first = self.span.get(record["key"], (record, record))[0]
+                self.span[record["key"]] = (first, record)
                 change = delta_text(before, record["totals"]) if before else "baseline recorded"
                 self.session_lines.append(
                     f"{record['node']} [{record['key']}]: {_figures(record['totals'])}; {change}"
@@ -194,6 +198,22 @@ class CoverageHistory:
             terminalreporter.section("orchestrate coverage")
             for line in self.session_lines:
                 terminalreporter.write_line(line)
+
+    def span_lines(self) -> list[str]:
+        """Per scope, the first and the last figures this run measured, and where."""
+        out = []
+        for key, (first, last) in self.span.items():
+            if first is last:
+                where, figures = f"at {_node_name(last['node'])}", _figures(last["totals"])
+            else:
+                where = f"{_node_name(first['node'])} -> {_node_name(last['node'])}"
+                figures = ", ".join(
+                    f"{m} {_pct(first['totals'][m]):g}% -> {_pct(last['totals'][m]):g}%"
+                    for m in ORDER
+                    if m in first["totals"] and m in last["totals"]
+                )
+            out.append(f"coverage [{key}] {where}: {figures}")
+        return out
 
     def status_lines(self, root: Path) -> list[str]:
         """The latest figures per measured scope of ``root``, with the change since its baseline."""
@@ -215,6 +235,11 @@ class CoverageHistory:
                 f"{_figures(record['totals'])}" + (f"; {change}" if change else "")
             )
         return out
+
+
+def _node_name(node: str) -> str:
+    """``config/phases.yaml::phase_1::checkpoint`` -> ``phase_1 checkpoint``."""
+    return node.split("::", 1)[-1].replace("::", " ")
 
 
 def _figures(totals: Mapping[Any, Mapping[str, Any]]) -> str:

@@ -8,6 +8,7 @@ task's record to the cache right away.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from ..roadmap.keys import checkpoint_phase, split_nodeid, unblock_hint
 from ..roadmap.model import CommandSpec
 from ..tasks.registry import BLOCKED, DONE, FAILED, MANUAL, OK, RECORDED, WOULD_CHANGE
 from ..tasks.workspace import atomic_write
+from .baseline import coverage_history
 from .config import is_worker
 from .context import RoadmapContext
 from .labels import (
@@ -426,8 +428,9 @@ class Engine:
                 terminalreporter.write_line(f"{nodeid}: {text}")
         if self.summary.phases:
             terminalreporter.section("orchestrate summary")
-            for line in self.summary.lines():
+            for line in [*self.summary.lines(), *coverage_history(self.config).span_lines()]:
                 terminalreporter.write_line(line)
+            self._waiting_for_a_human(terminalreporter)
         if self.fail_on_changes and self.would_change():
             terminalreporter.write_line(
                 f"--fail-on-changes: {len(self.would_change())} task(s) would change files: the "
@@ -436,6 +439,17 @@ class Engine:
                 red=True,
                 bold=True,
             )
+
+    def _waiting_for_a_human(self, terminalreporter: Any) -> None:
+        """The manual steps this run stopped at, and the command that goes on once they are done."""
+        waiting = [nodeid.rsplit("::", 1)[-1] for nodeid, s in self.statuses.items() if s == MANUAL]
+        if not waiting:
+            return
+        args = [*self.config.invocation_params.args, *(f"--confirm={tid}" for tid in waiting)]
+        terminalreporter.write_line(
+            f"waiting for a human: {', '.join(waiting)}; once done, go on with:", yellow=True
+        )
+        terminalreporter.write_line(f"  pytest {shlex.join(args)}", bold=True)
 
     @contextmanager
     def summary_words(self) -> Iterator[None]:

@@ -58,6 +58,11 @@ class PhaseSummary:
                 self.phases.items(), key=lambda kv: phase_number(kv[0]) or 0
             )
         ]
+        if len(rows) > 1:
+            total = sum(self.phases.values(), Counter[str]())
+            rows.append(
+                ["total", *(str(total[c]) for c in used), f"{sum(self.seconds.values()):.1f}s"]
+            )
         return _table(header, rows)
 
 
