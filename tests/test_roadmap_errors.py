@@ -278,3 +278,25 @@ def test_command_cwd_outside_the_project_root(pytester: pytest.Pytester, roadmap
     assert_collection_error(
         pytester, "config/phases.yaml:7: task 1.1: '../..' resolves outside the project root*"
     )
+
+
+def test_a_missing_project_root_runs_nothing_and_creates_nothing(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    roadmap(
+        "orchestrator:\n  settings:\n    project_root: ../build/app\n"
+        + _tasks(
+            '- {id: "1.1", name: notes, type: file_generation, template: notes.md.j2, '
+            "output: docs/notes.md}"
+        )
+    )
+    (pytester.path / "config" / "templates").mkdir()
+    (pytester.path / "config" / "templates" / "notes.md.j2").write_text("notes\n")
+    assert_collection_error(
+        pytester,
+        "config/phases.yaml:3: the project root */build/app does not exist; create it, fix "
+        "project_root, or pass --project-root PATH (nothing was run)",
+    )
+    assert not (pytester.path / "build").exists()
+    # The plan still shows without it.
+    pytester.runpytest("--collect-only", "--all", "-q").stdout.fnmatch_lines(["*::1.1"])

@@ -852,6 +852,29 @@ class _Loader:
         self.error(line, f"{where} names '{_short(dep)}', which is not in the roadmap; {hint}")
 
 
+def missing_project_root(roadmap: Roadmap, text: str) -> list[RoadmapError]:
+    """The project root, when it is not a folder: nothing may run (or be created) there.
+
+    ``text`` is the roadmap's source, to point at its ``project_root:`` line when it has one.
+    """
+    root = roadmap.project_root
+    if root.is_dir():
+        return []
+    line = next(
+        (n for n, x in enumerate(text.splitlines(), 1) if x.lstrip().startswith("project_root:")),
+        None,
+    )
+    what = "does not exist" if not root.exists() else "is not a folder"
+    return [
+        RoadmapError(
+            roadmap.display,
+            line,
+            f"the project root {root} {what}; create it, fix project_root, or pass "
+            "--project-root PATH (nothing was run)",
+        )
+    ]
+
+
 def missing_files(roadmap: Roadmap) -> list[RoadmapError]:
     """Targets and sources that do not exist in the project root (what ``validate`` adds)."""
     errors = []

@@ -14,7 +14,7 @@ import pytest
 
 from ..errors import CommandFailed, ConfirmationNeeded, RoadmapInvalid, TaskFailed
 from ..roadmap.keys import CHECKPOINT, checkpoint_node
-from ..roadmap.load import missing_files
+from ..roadmap.load import missing_files, missing_project_root
 from ..roadmap.model import Checkpoint, Group, Phase, TaskBase
 from ..tasks.checks import CoverageMeasured, run_checks
 from ..tasks.registry import (
@@ -69,6 +69,11 @@ class RoadmapFile(pytest.File):
                 missing = missing_files(self.context.roadmap) + self.context.missing_templates
                 if missing:
                     raise RoadmapInvalid(missing)
+            if self._runs_tasks():
+                # Before any task: a file_generation task would otherwise create the folder.
+                missing = missing_project_root(self.context.roadmap, self.path.read_text("utf-8"))
+                if missing:
+                    raise RoadmapInvalid(missing)
         except RoadmapInvalid as e:
             # A bare message, no traceback: the user's file is wrong, not our code.
             raise self.CollectError(str(e)) from None
@@ -87,6 +92,15 @@ class RoadmapFile(pytest.File):
         )
         for phase in self.context.roadmap.phases:
             yield PhaseNode.from_parent(self, name=phase.key, phase=phase)
+
+
+    def _runs_tasks(self) -> bool:
+        """Whether this session may run tasks (not the plan, status or validate)."""
+        return not (
+            self.config.option.collectonly
+            or self.config.getoption("orchestrate_status")
+            or self.config.getoption("orchestrate_validate")
+        )
 
 
 class _RoadmapNode:
