@@ -279,6 +279,7 @@ def test_dry_run_writes_nothing_and_runs_nothing(
             "*1.2: would run: touch ran.txt (in .)",
         ]
     )
+    assert result.stdout.str().count("--- a/notes.txt") == 1  # once, not again from teardown
     assert (pytester.path / "notes.txt").read_text() == "old line\n"
     assert not (pytester.path / "ran.txt").exists()
 

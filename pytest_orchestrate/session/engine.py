@@ -336,10 +336,11 @@ class Engine:
         if report.when == "call" or report.failed or report.skipped:
             self.outcomes[report.nodeid] = self._outcome(node, status, report)
             self.statuses[report.nodeid] = status
-        for name, text in report.sections:
+        # Only the call's report: the teardown report carries the call's sections again.
+        for name, text in report.sections if report.when == "call" else ():
             if DIFF_SECTION in name:
                 self.diffs.append((report.nodeid, text))
-            elif MESSAGE_SECTION in name and report.when == "call":
+            elif MESSAGE_SECTION in name:
                 self.messages.append((report.nodeid, text))
         if (report.when != "call" and not report.failed) or ctx is None:
             return
