@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Apply the roadmap (config/phases.yaml) to a fresh copy of the example platform.
-#   examples/apply-roadmap.sh                 phases 1 and 4: config edits and generated files
-#   examples/apply-roadmap.sh --all --dry-run any pytest/orchestrate options replace the default selection
+# Apply the whole roadmap (config/phases.yaml) to a fresh copy of the example platform.
+#   examples/apply-roadmap.sh                   the plan, then every phase (-n auto), then a summary
+#   examples/apply-roadmap.sh --phase 1 --phase 4   any pytest/orchestrate options replace the default
+# The roadmap's project_root is that copy (build/educonnect), so pytest/orchestrate commands run
+# from this checkout afterwards act on it: the run ends with the one that finishes the manual steps.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 target="${ORCHESTRATE_DEMO_TARGET:-$here/build/educonnect}"  # where the copy goes
@@ -13,12 +15,12 @@ mkdir -p "$(dirname "$target")"
 (cd "$target" && npm ci --no-audit --no-fund --loglevel=error)
 
 selection=("$@")
-[ ${#selection[@]} -eq 0 ] && selection=(--phase 1 --phase 4)
+[ ${#selection[@]} -eq 0 ] && selection=(--all -n auto)
 cd "$here"
-# Records are kept per project root and checked against the disk, so `orchestrate status
-# --project-root=build/educonnect` reports this run, and a fresh copy is never taken for done.
-orchestrate run "${selection[@]}" --project-root "$target" -v -rs
-
+echo "== the plan =="
+orchestrate plan --project-root "$target"
 echo
-echo "== the example's own test suite, after the roadmap =="
-(cd "$target" && npx jest --coverage --ci --silent)
+echo "== applying it to $target =="
+# Records are kept per project root and checked against the disk, so `orchestrate status`
+# reports this run, and a fresh copy is never taken for done.
+orchestrate run "${selection[@]}" --project-root "$target" -v -rs
