@@ -181,21 +181,23 @@ def test_dry_run_of_the_whole_roadmap_writes_nothing(
 
 
 def test_the_readme_main_command(tmp_path: Path) -> None:
-    """examples/apply-roadmap.sh: a fresh copy, npm ci, phases 1 and 4, then
-    the example's own Jest."""
+    """examples/apply-roadmap.sh: a fresh copy, npm ci, the plan, the run, the closing summary.
+
+    Here with phases 1 and 4 only: the whole roadmap (the script's default) takes about 7 minutes,
+    beyond this suite's budget; the README's walkthrough shows its figures."""
     env = {**os.environ, "ORCHESTRATE_DEMO_TARGET": str(tmp_path / "educonnect")}
     done = subprocess.run(
-        [str(ROOT / "examples" / "apply-roadmap.sh")],
+        [str(ROOT / "examples" / "apply-roadmap.sh"), "--phase", "1", "--phase", "4"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=900,
     )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    assert "1.1 CHANGED" in done.stdout and "4.2 CHANGED" in done.stdout
-    assert (
-        "Tests:" in done.stdout + done.stderr
-        and "failed" not in (done.stdout + done.stderr).split("Tests:")[1][:60]
-    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out[-4000:]
+    assert "<Checkpoint phase_1: Foundation Complete (blocking, 3 checks)>" in out  # the plan
+    assert "1.1 CHANGED" in out and "4.2 CHANGED" in out
+    assert "orchestrate summary" in out and "coverage [coverage/coverage-summary.json] at" in out
+    assert "waiting for a human: 4.4, 4.9; once done, go on with:" in out
     assert not (EXAMPLE / "tests" / "fixtures").exists()  # the example itself is never touched

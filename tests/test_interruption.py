@@ -94,6 +94,7 @@ def roadmap() -> dict[str, Any]:
     bundled = yaml.safe_load(BUNDLED.read_text())
     kept: dict[str, Any] = {"orchestrator": bundled["orchestrator"]}
     kept["orchestrator"]["settings"].update(retry_attempts=0, timeout_minutes=2)
+    kept["orchestrator"]["settings"].pop("project_root")  # the copy is the rootdir here
     for key, extra in (("phase_1", ["1.11", "1.12"]), ("phase_4", ["4.10", "4.11"])):
         phase = {k: v for k, v in bundled[key].items() if k != "checkpoint"}
         for group in phase["groups"].values():

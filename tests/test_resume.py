@@ -24,7 +24,10 @@ phase_1:
         - id: "1.3"
           name: three, the run is killed here once
           type: command
-          run: "if [ -f {armed} ]; then rm {armed}; kill -9 $PPID; sleep 5; fi; echo 1.3 >> {log}"
+          # Killed, the run leaves this shell behind: it must exit, not log 1.3 later.
+          run: >-
+            if [ -f {armed} ]; then rm {armed}; kill -9 $PPID; sleep 5; exit 1; fi;
+            echo 1.3 >> {log}
         - {{id: "1.4", name: four, type: command, run: "echo 1.4 >> {log}"}}
 phase_2:
   name: Two
