@@ -93,7 +93,6 @@ class RoadmapFile(pytest.File):
         for phase in self.context.roadmap.phases:
             yield PhaseNode.from_parent(self, name=phase.key, phase=phase)
 
-
     def _runs_tasks(self) -> bool:
         """Whether this session may run tasks (not the plan, status or validate)."""
         return not (
