@@ -74,8 +74,10 @@ def test_a_blocking_checkpoint_is_what_the_next_phase_needs() -> None:
     text = generate()
     # phase_5's checkpoint blocks, and phase_5 runs as one job, so phase_6 needs that job.
     assert "phase_5" in jobs(text)["phase_6"]["needs"]
-    # phase_1's checkpoint does not block: phase_2 needs its tasks only, not its checkpoint job.
-    assert jobs(text)["phase_2"]["needs"] == ["phase_1"]
+    # phase_1's checkpoint blocks too (it measures the starting coverage), and runs as a job of
+    # its own after phase_1's tasks: phases 2 and 4 need that checkpoint job.
+    assert jobs(text)["phase_2"]["needs"] == ["phase_1-checkpoint"]
+    assert jobs(text)["phase_4"]["needs"] == ["phase_1-checkpoint"]
     assert jobs(text)["phase_1-checkpoint"]["needs"] == ["phase_1"]
 
 
