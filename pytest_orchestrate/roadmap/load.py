@@ -603,6 +603,7 @@ class _Loader:
             return None
 
         settings = Settings()
+        settings_line = None  # of settings.project_root, when the file sets it
         phase_keys: list[tuple[int, str]] = []
         for key in doc:
             line = _line(doc, key, 1)
@@ -612,6 +613,9 @@ class _Loader:
                 )
                 if section is not None:
                     settings = section.settings
+                    raw = doc[key].get("settings") if isinstance(doc[key], dict) else None
+                    if settings.project_root:
+                        settings_line = _line(raw, "project_root", line)
             elif isinstance(key, str) and key[len(PHASE_PREFIX) :].isdigit():
                 digits = key[len(PHASE_PREFIX) :]
                 if key.startswith(PHASE_PREFIX) and _plain_number(digits):
@@ -641,6 +645,8 @@ class _Loader:
             settings=settings,
             phases=tuple(p for p in phases if p is not None),
             project_root=root,
+            # Where the root came from, for errors about it: only the file's own setting has a line.
+            project_root_line=settings_line if project_root is None else None,
             task_lines=self.task_lines,
             fingerprints=self.fingerprints,
         )
@@ -852,23 +858,16 @@ class _Loader:
         self.error(line, f"{where} names '{_short(dep)}', which is not in the roadmap; {hint}")
 
 
-def missing_project_root(roadmap: Roadmap, text: str) -> list[RoadmapError]:
-    """The project root, when it is not a folder: nothing may run (or be created) there.
-
-    ``text`` is the roadmap's source, to point at its ``project_root:`` line when it has one.
-    """
+def missing_project_root(roadmap: Roadmap) -> list[RoadmapError]:
+    """The project root, when it is not a folder: nothing may run (or be created) there."""
     root = roadmap.project_root
     if root.is_dir():
         return []
-    line = next(
-        (n for n, x in enumerate(text.splitlines(), 1) if x.lstrip().startswith("project_root:")),
-        None,
-    )
     what = "does not exist" if not root.exists() else "is not a folder"
     return [
         RoadmapError(
             roadmap.display,
-            line,
+            roadmap.project_root_line,
             f"the project root {root} {what}; create it, fix project_root, or pass "
             "--project-root PATH (nothing was run)",
         )

@@ -429,6 +429,7 @@ class Roadmap:
     settings: Settings
     phases: tuple[Phase, ...]
     project_root: Path
+    project_root_line: int | None = None  # of settings.project_root, when the root comes from it
     task_lines: dict[str, int] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
 

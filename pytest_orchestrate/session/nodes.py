@@ -71,7 +71,7 @@ class RoadmapFile(pytest.File):
                     raise RoadmapInvalid(missing)
             if self._runs_tasks():
                 # Before any task: a file_generation task would otherwise create the folder.
-                missing = missing_project_root(self.context.roadmap, self.path.read_text("utf-8"))
+                missing = missing_project_root(self.context.roadmap)
                 if missing:
                     raise RoadmapInvalid(missing)
         except RoadmapInvalid as e:
