@@ -435,8 +435,7 @@ class Engine:
         if self.fail_on_changes and self.would_change():
             terminalreporter.write_line(
                 f"--fail-on-changes: {len(self.would_change())} task(s) would change files: the "
-                f"roadmap is not "
-                "fully applied",
+                "roadmap is not fully applied",
                 red=True,
                 bold=True,
             )
