@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 Node = Mapping[str, Any]
@@ -55,6 +56,9 @@ def input_code(node: Node) -> str:
         return str(node["label"])
     if t == "resolve":
         return f"Promise.resolve({input_code(node['v'])})"
+    if t == "new":
+        args = ", ".join(input_code(a) for a in node["args"])
+        return f"new {member(class_module_label(node['file']), node['name'])}({args})"
     return "undefined"
 
 
@@ -62,6 +66,8 @@ def impl_code(node: Node, ts: bool) -> str:
     """A function that answers as the probe's scenario did, with a fresh value on every call."""
     rest = "...args: any[]" if ts else "...args"
     t = node["t"]
+    if t == "self":
+        return "function (this: any) { return this; }" if ts else "function () { return this; }"
     if t == "echo":
         prefix = "async " if node.get("async") else ""
         return f"{prefix}({rest}) => args[{node['i']}]"
@@ -94,6 +100,9 @@ def expected(value: Any) -> str:
         return expected(value["v"])
     if tag == "instance":
         return expected(value["fields"])
+    if tag == "error" and "fields" in value:
+        fields = {"message": value["message"], **value["fields"]}
+        return f"expect.objectContaining({expected(fields)})"
     if tag == "undefined":
         return "undefined"
     if tag == "number":
@@ -141,9 +150,17 @@ class MockTree:
         return f"Object.assign({self.answer}, {{ {inner} }})" if inner else self.answer
 
 
-def mock_trees(returns: Mapping[str, Node], ts: bool) -> dict[str, MockTree]:
-    """One tree per label, from the probe's record of what each called path answered."""
+def mock_trees(
+    returns: Mapping[str, Node], ts: bool, touched: Sequence[str] = ()
+) -> dict[str, MockTree]:
+    """One tree per label, from the probe's record of what each called path answered; paths
+    only read (``res.locals`` before ``res.locals.identity = ...``) become plain objects."""
     trees: dict[str, MockTree] = {}
+    for path in sorted(touched):
+        label, *parts = path.split(".")
+        node = trees.setdefault(label, MockTree(label, {}))
+        for part in parts:
+            node = node.children.setdefault(part, MockTree(part, {}))
     for path in sorted(returns):
         label, *parts = path.split(".")
         node = trees.setdefault(label, MockTree(label, {}))
@@ -161,18 +178,32 @@ def call_ref(path: str, module_labels: Mapping[str, str]) -> str:
     return ref
 
 
-def labels_in(nodes: Sequence[Node]) -> list[str]:
-    found: list[str] = []
+def _walk(nodes: Sequence[Node]) -> list[Node]:
+    """Every value node in ``nodes``, parents before children."""
+    found: list[Node] = []
     stack = list(nodes)
     while stack:
         node = stack.pop(0)
-        if node["t"] == "mock" and node["label"] not in found:
-            found.append(node["label"])
+        found.append(node)
         stack.extend(node.get("items", []))
+        stack.extend(node.get("args", []))
         stack.extend(node.get("fields", {}).values())
         if "v" in node and isinstance(node["v"], dict) and "t" in node["v"]:
             stack.append(node["v"])
     return found
+
+
+def labels_in(nodes: Sequence[Node]) -> list[str]:
+    return list(dict.fromkeys(n["label"] for n in _walk(nodes) if n["t"] == "mock"))
+
+
+def class_modules(nodes: Sequence[Node]) -> list[str]:
+    """Files whose classes the inputs construct (``new`` nodes), each once."""
+    return list(dict.fromkeys(n["file"] for n in _walk(nodes) if n["t"] == "new"))
+
+
+def class_module_label(file: str) -> str:
+    return "cls_" + re.sub(r"\W", "_", Path(file).stem)
 
 
 def describe_outcome(obs: Mapping[str, Any]) -> str:

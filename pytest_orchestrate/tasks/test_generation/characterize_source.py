@@ -240,6 +240,15 @@ class _Reader:
             "express.Router",
         ):
             self.info.routers.append(name)
+        elif value.type == "call_expression" and (wrapped := _wrapped_function(value)):
+            # `export const requireAuth = asyncHandler(async (req, res, next) => ...)`: called as
+            # the function it wraps. Its untyped parameters are whatever a framework passes, so
+            # they are drawn as recording mocks (a type no file declares) as often as values.
+            params = tuple(
+                Param(p.name, ("ref", "$framework", ()), p.optional, p.rest) if p.ty == ANY else p
+                for p in _params(wrapped)
+            )
+            self.info.callables.append(Callable((name,), params))
 
     def object_functions(self, obj: Node, path: tuple[str, ...]) -> None:
         for pair in (c for c in obj.named_children if c.type in ("pair", "method_definition")):
@@ -280,6 +289,15 @@ class _Reader:
             stack.extend(reversed(node.children))
         self.info.strings = [s for s in strings if len(s) <= 80 and "\n" not in s]
         self.info.numbers = list(numbers)
+
+
+def _wrapped_function(call: Node) -> Node | None:
+    """The function literal passed first to a call (``asyncHandler(async (req) => ...)``)."""
+    args = call.child_by_field_name("arguments")
+    first = args.named_children[0] if args is not None and args.named_children else None
+    if first is not None and first.type in ("arrow_function", "function_expression", "function"):
+        return first
+    return None
 
 
 def _type_params(node: Node) -> tuple[str, ...]:

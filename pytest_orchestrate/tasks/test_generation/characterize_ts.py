@@ -33,6 +33,8 @@ from typing import Any
 from ...errors import TaskFailed
 from .characterize_render import (
     call_ref,
+    class_module_label,
+    class_modules,
     describe_outcome,
     expected,
     impl_code,
@@ -237,6 +239,19 @@ def plan_calls(
             call["scenario"] = synth.scenario
             group.append(call)
         groups.append(group)
+    for info in unit.classes.values():
+        # Constructing is a call too: it covers what constructors do (an error's status and code).
+        group = []
+        for _ in range(max(4, per // 4)):
+            synth = Synth(rng, resolver, unit)
+            instance_scenario(synth, mocks, resolver)
+            call = {
+                "args": args_for(synth, info.ctor, scope),
+                "target": {"kind": "construct", "path": [info.name]},
+                "scenario": synth.scenario,
+            }
+            group.append(call)
+        groups.append(group)
     synth = Synth(rng, resolver, unit)
     instance_scenario(synth, mocks, resolver)
     routes = route_calls(unit, synth, rng, max(20, per // 2), payload_types(unit, resolver))
@@ -364,6 +379,8 @@ def title(call: Mapping[str, Any], obs: Stable, number: int) -> str:
         what = f"{target['method'].upper()} {call['url']}"
     elif target["kind"] == "method":
         what = f"{target['path'][0]}.{target['method']}"
+    elif target["kind"] == "construct":
+        what = f"new {target['path'][0]}"
     else:
         what = ".".join(target["path"])
     return f"{what} {describe_outcome(obs.obs)} (case {number})"
@@ -374,7 +391,9 @@ def case_body(
 ) -> list[str]:
     any_ = ": any" if ts else ""
     returns: dict[str, Any] = obs.obs.get("returns", {})
-    trees = mock_trees(returns, ts)
+    # Paths the unit only read matter for the case's own mocks; module mocks stay as declared.
+    touched = [p for p in obs.obs.get("touched", []) if p.split(".")[0] not in module_labels]
+    trees = mock_trees(returns, ts, touched)
     target = call["target"]
     lines: list[str] = []
     ctor = target.get("ctor", [])
@@ -419,6 +438,8 @@ def case_body(
             fn = member("subject", target["method"])
         elif target["kind"] == "method":
             fn = member(member("api", target["path"][0]), target["method"])
+        elif target["kind"] == "construct":
+            fn = "new " + member("api", target["path"][0])
         else:
             fn = "api"
             for part in target["path"]:
@@ -496,6 +517,11 @@ def render(
         spec = import_path(out_path, mock.file)
         for name in mock.names:
             lines.append(f"const mod${name}{any_} = jest.requireMock({js(spec)}).{name};")
+    inputs = [n for c, _ in cases for n in [*c["args"], *c["target"].get("ctor", [])]]
+    for file in class_modules(inputs):
+        # Classes the inputs construct, from the module the unit imports them from (mocked or not).
+        spec = import_path(out_path, Path(file))
+        lines.append(f"const {class_module_label(file)}{any_} = require({js(spec)});")
     lines += [
         "",
         "async function settle(run: () => unknown): Promise<{ value?: any; error?: any }> {"
@@ -505,6 +531,9 @@ def render(
         "    return { value: await run() };",
         "  } catch (error) {",
         "    return { error };",
+        "  } finally {",
+        "    // Work the call left queued runs inside this case, as it did when probed.",
+        "    await new Promise((resolve) => setImmediate(resolve));",
         "  }",
         "}",
         "",
@@ -715,6 +744,8 @@ def _first_line(text: str) -> str:
 
 
 def _callable_key(target: Mapping[str, Any]) -> str:
+    if target["kind"] == "construct":
+        return f"new {target['path'][0]}"
     if target["kind"] == "method":
         return f"{target['path'][0]}.{target['method']}"
     if target["kind"] == "route":

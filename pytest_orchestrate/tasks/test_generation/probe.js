@@ -13,7 +13,7 @@
 const fs = require('fs');
 
 const MOCKS = new WeakMap(); // proxy -> label, so the serialiser can name mocks
-const state = { calls: [], returns: {}, scenario: {}, auto: 0, autoPicks: {} };
+const state = { calls: [], returns: {}, touched: {}, scenario: {}, auto: 0, autoPicks: {} };
 
 // Generic results for a mocked path the plan knows nothing about; the pick is recorded so the
 // rendered test configures the same thing.
@@ -26,6 +26,7 @@ const AUTO = [
   { t: 'resolve', v: { t: 'obj', fields: {} } },
   { t: 'reject', v: { t: 'err', msg: 'mock failure' } },
   { t: 'lit', v: true },
+  { t: 'self' }, // fluent APIs: `res.status(404).json(...)`
 ];
 
 function pick(seed, size) {
@@ -65,6 +66,11 @@ function materialize(node, args) {
     }
     case 'mock':
       return deepMock(node.label);
+    case 'new': {
+      // The same module registry as the unit's own import, so `instanceof` holds.
+      const cls = require(node.file)[node.name];
+      return new cls(...node.args.map((arg) => materialize(arg, args)));
+    }
     case 'resolve':
       return Promise.resolve(materialize(node.v, args));
     case 'reject':
@@ -76,7 +82,7 @@ function materialize(node, args) {
   }
 }
 
-function result(path, args) {
+function result(path, args, self) {
   let node = state.scenario[path];
   if (node === undefined) {
     const index = pick(state.auto ^ hashText(path), AUTO.length);
@@ -85,6 +91,7 @@ function result(path, args) {
   }
   state.returns[path] = node;
   if (node.t === 'throw') throw materialize(node.v, args);
+  if (node.t === 'self') return self;
   const value = materialize(node, args);
   if (value instanceof Promise) value.catch(() => undefined); // an unawaited rejection is not a crash
   return value;
@@ -103,12 +110,13 @@ function deepMock(label) {
       if (typeof prop === 'symbol') return undefined;
       if (SKIP.has(prop)) return undefined;
       if (prop === 'toString') return () => `[mock ${label}]`;
+      state.touched[`${label}.${prop}`] = true; // read, maybe written to: the test's mock needs it
       if (!children.has(prop)) children.set(prop, deepMock(`${label}.${prop}`));
       return children.get(prop);
     },
-    apply(_t, _this, args) {
+    apply(_t, thisArg, args) {
       state.calls.push({ path: label, args });
-      return result(label, args);
+      return result(label, args, thisArg);
     },
     construct(_t, args) {
       state.calls.push({ path: label, args, construct: true });
@@ -141,7 +149,21 @@ function serialize(value, seen = new Set(), depth = 0) {
   if (seen.has(value)) return { $t: 'cycle' };
   if (depth > 6) return { $t: 'deep' };
   if (value instanceof Date) return { $t: 'date', v: Number.isNaN(value.getTime()) ? 'Invalid' : value.toISOString() };
-  if (value instanceof Error) return { $t: 'error', cls: value.constructor.name, message: value.message };
+  if (value instanceof Error) {
+    const out = { $t: 'error', cls: value.constructor.name, message: value.message };
+    // Fields a subclass sets (`statusCode`, `code`) are what callers read: pin them too.
+    const own = Object.keys(value);
+    if (own.length && !seen.has(value)) {
+      seen.add(value);
+      try {
+        out.fields = {};
+        for (const key of own) out.fields[key] = serialize(value[key], seen, depth + 1);
+      } finally {
+        seen.delete(value);
+      }
+    }
+    return out;
+  }
   if (value instanceof Promise) return { $t: 'promise' };
   if (typeof Buffer !== 'undefined' && Buffer.isBuffer(value)) return { $t: 'buffer', v: value.toString('hex') };
   seen.add(value);
@@ -241,30 +263,36 @@ async function runPlan(mod, file, plan, calls) {
   const started = Date.now();
   for (const call of calls) {
     if (plan.budgetMs && Date.now() - started > plan.budgetMs) break;
-    state.calls = [];
-    state.returns = {};
-    state.autoPicks = {};
-    state.scenario = call.scenario || {};
-    state.auto = call.seed || 0;
-    const before = snapshot(file);
-    const obs = { id: call.id };
-    try {
-      const value = await withTimeout(Promise.resolve().then(() => invoke(mod, call, deps)), plan.timeoutMs || 1000);
-      obs.value = serialize(value);
-    } catch (error) {
-      if (error && error.probeTimeout) obs.timeout = true;
-      else obs.error = error instanceof Error
-        ? { cls: error.constructor.name, message: String(error.message) }
-        : { cls: '', message: JSON.stringify(serialize(error)) };
-    }
-    // Let stray timers and next-tick work from the call settle before reading the counters.
-    await new Promise((resolve) => setImmediate(resolve));
-    obs.calls = state.calls.map((c) => ({ path: c.path, args: c.args.map((a) => serialize(a)) }));
-    obs.returns = { ...state.returns };
-    obs.cover = moved(before, file);
-    out.push(obs);
+    out.push(await observe(mod, file, plan, call, deps));
   }
   return out;
+}
+
+async function observe(mod, file, plan, call, deps) {
+  state.calls = [];
+  state.returns = {};
+  state.touched = {};
+  state.autoPicks = {};
+  state.scenario = call.scenario || {};
+  state.auto = call.seed || 0;
+  const before = snapshot(file);
+  const obs = { id: call.id };
+  try {
+    const value = await withTimeout(Promise.resolve().then(() => invoke(mod, call, deps)), plan.timeoutMs || 1000);
+    obs.value = serialize(value);
+  } catch (error) {
+    if (error && error.probeTimeout) obs.timeout = true;
+    else obs.error = error instanceof Error
+      ? { cls: error.constructor.name, message: String(error.message) }
+      : { cls: '', message: JSON.stringify(serialize(error)) };
+  }
+  // Let stray timers and next-tick work from the call settle before reading the counters.
+  await new Promise((resolve) => setImmediate(resolve));
+  obs.calls = state.calls.map((c) => ({ path: c.path, args: c.args.map((a) => serialize(a)) }));
+  obs.returns = { ...state.returns };
+  obs.touched = Object.keys(state.touched).sort();
+  obs.cover = moved(before, file);
+  return obs;
 }
 
 /** The whole probe: two passes, the second under a shifted clock, so time-dependent results differ. */

@@ -84,7 +84,11 @@ def stabilise(first: Observation, second: Observation) -> Stable | str:
         return "throws in one run and returns in the other"
     varied: list[str] = []
     try:
-        obs: dict[str, Any] = {"id": first["id"], "returns": first.get("returns", {})}
+        obs: dict[str, Any] = {
+            "id": first["id"],
+            "returns": first.get("returns", {}),
+            "touched": first.get("touched", []),
+        }
         if "error" in first:
             if first["error"]["cls"] != second["error"]["cls"]:
                 return "throws a different error class in each run"

@@ -2,7 +2,8 @@
 
 A value is a JSON "node" that both the probe runtime (``probe.js``) and the renderer understand:
 ``{"t": "lit", "v": ...}``, ``undef``, ``arr``, ``obj``, ``date``, ``err``, ``mock`` (a recorded
-collaborator, labelled), and for results of mocked methods ``resolve``, ``reject``, ``throw`` and
+collaborator, labelled), ``new`` (an instance of a class the unit checks with ``instanceof``),
+and for results of mocked methods ``resolve``, ``reject``, ``throw`` and
 ``echo`` (answer with argument ``i``).
 
 Identifier-like strings come from one small shared pool, for arguments and for fields of mocked
@@ -25,6 +26,7 @@ Node = dict[str, Any]
 ID_POOL = ("id-a", "id-b")
 UNDEF: Node = {"t": "undef"}
 _MAX_DEPTH = 4
+_INSTANCEOF = re.compile(r"\binstanceof\s+([A-Za-z_$][\w$]*)")
 
 _ID_NAME = re.compile(
     r"(^id$|Id$|ID$|Ids$|^key$|Key$|^sub$|^sid$|code$|Code$|^token$|Token$|^slug$)"
@@ -118,6 +120,7 @@ class Synth:
         self.strings = [s for s in unit.strings if s not in ("use strict",)][:60]
         self.numbers = [n for n in unit.numbers if abs(n) < 1e7][:30]
         self.env = env_names(unit)
+        self.classes = instanceof_classes(unit, resolver)
         self.scenario: dict[str, Node] = {}
         self.labels: set[str] = set()
 
@@ -138,6 +141,12 @@ class Synth:
         return lit(int(value) if float(value).is_integer() else value)
 
     def generic(self, hint: str) -> Node:
+        # An untyped value the unit tests with `instanceof` (an error handler's `err: unknown`)
+        # takes each branch only when some inputs are instances of those classes.
+        if self.classes and self.rng.random() < 0.5:
+            file, name, params, scope = self.rng.choice(self.classes)
+            args = args_for(self, params, scope)
+            return {"t": "new", "file": str(file), "name": name, "args": args}
         choice = self.rng.randrange(7)
         return [
             UNDEF,
@@ -246,7 +255,9 @@ class Synth:
             return {"t": "err", "msg": "probe error"}
         found = self.resolver.find(name, scope.info)
         if found is None:
-            return self.generic(hint)
+            # A type from a package (express's `Request`, `Response`): a recording mock answers
+            # whatever the unit asks of it, chained calls included.
+            return self.framework_mock(hint) if self.rng.random() < 0.6 else self.generic(hint)
         decl, info = found
         inner = Scope(info, {p: (a, scope) for p, a in zip(decl.type_params, args)})
         if decl.kind == "alias":
@@ -316,6 +327,17 @@ class Synth:
                 self.scenario[f"{label}.{name}"] = self.result(ty, scope, name)
         return {"t": "mock", "label": label}
 
+    def framework_mock(self, name: str) -> Node:
+        """A mock for parameter ``name`` of a package's type. Methods the unit calls on it with a
+        string (``req.header('authorization')``) sometimes answer a string that name suggests;
+        the rest answer the probe's generic results (``undefined``, itself for chaining, ...)."""
+        node = self.mock([], Scope(self.unit), name)
+        calls = re.findall(rf"\b{re.escape(name)}\.(\w+)\(\s*['\"]([^'\"]*)['\"]", self.unit.text)
+        for method, argument in sorted(set(calls)):
+            if self.rng.random() < 0.5:
+                self.scenario[f"{node['label']}.{method}"] = self.string(f"{method} {argument}")
+        return node
+
     def mock_fn(self, ty: Ty, scope: Scope, hint: str) -> Node:
         label = self.label(hint)
         self.scenario[label] = self.result(ty, scope, hint)
@@ -342,6 +364,25 @@ class Synth:
 def _singular(hint: str) -> str:
     """``findById`` answers a thing with an ``id``: give the result the hint of its fields."""
     return re.sub(r"^(find|get|load|fetch|create|save|update)", "", hint) or hint
+
+
+def instanceof_classes(
+    unit: SourceInfo, resolver: TypeResolver
+) -> list[tuple[Path, str, tuple[Param, ...], Scope]]:
+    """Exported classes the unit names after ``instanceof``: its own, or from relative imports."""
+    found = []
+    for name in sorted(set(_INSTANCEOF.findall(unit.text))):
+        if name in unit.classes:
+            found.append((unit.path, name, unit.classes[name].ctor, Scope(unit)))
+            continue
+        for imp in unit.imports:
+            exported = imp.names.get(name)
+            if imp.file is None or exported is None or exported in ("default", "*"):
+                continue
+            info = resolver.info(imp.file)
+            if exported in info.classes:
+                found.append((imp.file, exported, info.classes[exported].ctor, Scope(info)))
+    return found
 
 
 def _flatten(ty: Ty) -> list[Ty]:
