@@ -397,7 +397,10 @@ def case_body(
     target = call["target"]
     lines: list[str] = []
     ctor = target.get("ctor", [])
-    for label in labels_in([*ctor, *call["args"]]):
+    # Mocks inside a mock's answers first: the answering mock's code refers to them.
+    answers = [n for n in returns.values() if isinstance(n, dict)]
+    nested = [label for label in labels_in(answers) if label not in module_labels]
+    for label in dict.fromkeys([*reversed(nested), *labels_in([*ctor, *call["args"]])]):
         tree = trees.get(label)
         lines.append(f"const {label}{any_} = {tree.code() if tree else '{}'};")
     for label in trees:

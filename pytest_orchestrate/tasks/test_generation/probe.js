@@ -14,6 +14,11 @@ const fs = require('fs');
 
 const MOCKS = new WeakMap(); // proxy -> label, so the serialiser can name mocks
 const state = { calls: [], returns: {}, touched: {}, scenario: {}, auto: 0, autoPicks: {} };
+// A call whose mocks answer this often is a loop that may never end (`for (i = 0; i < n; i += 0)`
+// around `await mock()`): it only queues microtasks, so no timer could ever stop it. Past the
+// limit every mock answers a promise that never settles, which parks the loop; the call then
+// times out and is dropped.
+const RUNAWAY_CALLS = 5000;
 
 // Generic results for a mocked path the plan knows nothing about; the pick is recorded so the
 // rendered test configures the same thing.
@@ -83,6 +88,7 @@ function materialize(node, args) {
 }
 
 function result(path, args, self) {
+  if (state.calls.length > RUNAWAY_CALLS) return new Promise(() => undefined);
   let node = state.scenario[path];
   if (node === undefined) {
     const index = pick(state.auto ^ hashText(path), AUTO.length);

@@ -121,6 +121,7 @@ class Synth:
         self.numbers = [n for n in unit.numbers if abs(n) < 1e7][:30]
         self.env = env_names(unit)
         self.classes = instanceof_classes(unit, resolver)
+        self.packages: dict[str, bool] = {}
         self.scenario: dict[str, Node] = {}
         self.labels: set[str] = set()
 
@@ -257,7 +258,9 @@ class Synth:
         if found is None:
             # A type from a package (express's `Request`, `Response`): a recording mock answers
             # whatever the unit asks of it, chained calls included.
-            return self.framework_mock(hint) if self.rng.random() < 0.6 else self.generic(hint)
+            if self.from_package(name) and self.rng.random() < 0.6:
+                return self.framework_mock(hint)
+            return self.generic(hint)
         decl, info = found
         inner = Scope(info, {p: (a, scope) for p, a in zip(decl.type_params, args)})
         if decl.kind == "alias":
@@ -326,6 +329,15 @@ class Synth:
             if ty[0] == "fn":
                 self.scenario[f"{label}.{name}"] = self.result(ty, scope, name)
         return {"t": "mock", "label": label}
+
+    def from_package(self, name: str) -> bool:
+        """Whether a type name comes from a package (``import { Request } from 'express'``)."""
+        if name == "$framework":
+            return True
+        if name not in self.packages:
+            imported = rf"import\s[^;]*?\b{re.escape(name)}\b[^;]*?from\s*['\"][^.'\"]"
+            self.packages[name] = re.search(imported, self.unit.text) is not None
+        return self.packages[name]
 
     def framework_mock(self, name: str) -> Node:
         """A mock for parameter ``name`` of a package's type. Methods the unit calls on it with a
