@@ -180,3 +180,22 @@ def test_a_task_on_a_read_only_folder_fails_naming_the_error_and_the_path(
     _assert_task_failed_cleanly(
         pytester, target, original, before, "Operation not permitted (EPERM)"
     )
+
+
+def test_a_temp_file_left_by_a_killed_writer_goes_with_the_next_write(tmp_path: Path) -> None:
+    """SIGKILL between creating the temp file and renaming it leaves the temp file; the next write
+    of the same file removes it. One whose writer still runs (this process) stays: it may be
+    about to rename it."""
+    (tmp_path / "src").mkdir()
+    target = tmp_path / "src" / "a.ts"
+    target.write_text(ORIGINAL)
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # reaped: its pid names no process now
+    debris = tmp_path / "src" / f".a.ts.{finished.pid}.k3j_x9q2.tmp"
+    debris.write_text("export const half")
+    live = tmp_path / "src" / f".a.ts.{os.getpid()}.p0q1r2s3.tmp"
+    live.write_text("export const being_written")
+    Workspace(tmp_path).write_text("src/a.ts", "export const changed = 2;\n")
+    assert target.read_text() == "export const changed = 2;\n"
+    assert not debris.exists()
+    assert live.exists()

@@ -12,6 +12,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shlex
 import stat
 import sys
@@ -227,7 +228,10 @@ def atomic_write(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        sweep_debris(path)
+        # The writer's pid in the name tells a later write whether this temp file is debris.
+        prefix = f".{path.name}.{os.getpid()}."
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
@@ -246,6 +250,33 @@ def atomic_write(path: Path, text: str) -> None:
             with contextlib.suppress(OSError):
                 made_folder.rmdir()
         raise
+
+
+def sweep_debris(path: Path) -> list[Path]:
+    """Remove the temp files that writes of ``path`` left when their process was killed (between
+    creating the temp file and renaming it). A temp file whose writer still runs is left alone:
+    it may be renaming it now. Returns what was removed."""
+    if os.name != "posix" or not path.parent.is_dir():
+        return []  # no cheap, safe "is this pid alive" elsewhere
+    name = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[a-z0-9_]+\.tmp")
+    removed = []
+    for entry in os.scandir(path.parent):
+        found = name.fullmatch(entry.name)
+        if found and not _alive(int(found.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _umask() -> int:
