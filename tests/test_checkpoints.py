@@ -216,6 +216,45 @@ def test_a_failing_check_is_named_and_the_others_still_run(
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
+@pytest.mark.parametrize("verdict", ["true", "false"])
+def test_a_non_blocking_checkpoint_measures_its_phase_before_the_next_one_starts(
+    pytester: pytest.Pytester, roadmap, verdict: str
+) -> None:
+    """Under -n 2 the next phase's task is ready as soon as phase 1's tasks are, but it waits for
+    the checkpoint to finish, so the checkpoint sees only phase 1's work; a failing non-blocking
+    checkpoint still lets the next phase run."""
+    roadmap(f"""
+        phase_1:
+          name: One
+          groups:
+            group_a:
+              name: A
+              tasks:
+                - {{id: "1.1", name: first, type: command, run: "echo one > one.txt"}}
+          checkpoint:
+            name: Measured
+            blocking: false
+            checks:
+              - name: Only phase 1's work is there
+                type: command
+                run: "sleep 2; test -e one.txt && test ! -e two.txt && {verdict}"
+        phase_2:
+          name: Two
+          groups:
+            group_b:
+              name: B
+              tasks:
+                - {{id: "2.1", name: second, type: command, run: "echo two > two.txt"}}
+    """)
+    result = pytester.runpytest("--all", "-n", "2", "-p", "no:randomly")
+    if verdict == "true":
+        result.assert_outcomes(passed=3)
+    else:
+        result.assert_outcomes(passed=2, failed=1)
+        result.stdout.fnmatch_lines(["*✗ Only phase 1's work is there*"])
+    assert (pytester.path / "two.txt").exists()  # phase 2 ran either way
+
+
 def test_an_unknown_check_field_is_a_collection_error_at_its_line(
     pytester: pytest.Pytester, roadmap
 ) -> None:

@@ -136,9 +136,10 @@ def test_collect_only_shows_the_plan(pytester: pytest.Pytester, roadmap) -> None
             "*<Group group_b: B ?parallel?>",
             "*<Checkpoint phase_1: Foundation Complete (non-blocking, 1 checks)>",
             "*<Phase phase_2: Two (after: phase_1)>",
-            "*<Task 2.1 command medium: a (after: phase_1)>",
+            # phase_1's checkpoint does not block, but it measures phase 1's result: it goes first.
+            "*<Task 2.1 command medium: a (after: phase_1, phase_1::checkpoint)>",
             "*<Phase phase_3: Three (after: phase_1)>",
-            "*<Task 3.1 manual medium: c (after: phase_1)>",
+            "*<Task 3.1 manual medium: c (after: phase_1, phase_1::checkpoint)>",
         ]
     )
     assert result.ret == 0
@@ -157,8 +158,8 @@ def test_plan_json_is_machine_readable(pytester: pytest.Pytester, roadmap) -> No
         (t["id"], t["type"], t["priority"], t["depends_on"], t["selected"])
         for t in group_c["tasks"]
     ] == [
-        ("2.1", "command", "medium", ["phase_1"], True),
-        ("2.2", "command", "medium", ["phase_1"], True),
+        ("2.1", "command", "medium", ["phase_1", "phase_1::checkpoint"], True),
+        ("2.2", "command", "medium", ["phase_1", "phase_1::checkpoint"], True),
     ]
     assert doc["phases"][0]["groups"][0]["tasks"][0]["selected"] is False
     assert doc["order"].index("config/phases.yaml::phase_1::checkpoint") < doc["order"].index(

@@ -120,18 +120,25 @@ class Graph:
         return seen
 
 
-def phase_target(phase: Phase) -> str:
-    """What "after phase N" means: its checkpoint when that blocks, else all its tasks."""
-    if phase.checkpoint is not None and phase.checkpoint.blocking:
-        return checkpoint_node(phase.key)
-    return phase.key
+def phase_targets(phase: Phase) -> list[str]:
+    """What "after phase N" waits for: its tasks, then its checkpoint.
+
+    A blocking checkpoint stands for the phase (it waits for the tasks, and its failure stops what
+    waits for it). A non-blocking one is waited for all the same, but only to finish: it measures
+    the repository as the phase left it, before a later phase's tests land (``Engine`` does not
+    let its failure block anything)."""
+    if phase.checkpoint is None:
+        return [phase.key]
+    if phase.checkpoint.blocking:
+        return [checkpoint_node(phase.key)]
+    return [phase.key, checkpoint_node(phase.key)]
 
 
 def build_graph(roadmap: Roadmap) -> Graph:
     """Edges from five rules (a sequential group chains its tasks; a phase waits for the previous
     one unless it says ``depends_on``; a task's own ``depends_on``; a checkpoint waits for its
-    phase's tasks; waiting for a phase means its checkpoint when that is blocking, else its
-    tasks); raises ``CycleError`` on a loop."""
+    phase's tasks; waiting for a phase means waiting for its tasks and its checkpoint, see
+    ``phase_targets``); raises ``CycleError`` on a loop."""
     g = Graph()
     phases = {p.key: p for p in roadmap.phases}
     for phase in roadmap.phases:
@@ -143,24 +150,25 @@ def build_graph(roadmap: Roadmap) -> Graph:
         if phase.checkpoint is not None:
             g.add(checkpoint_node(phase.key), CHECKPOINT, phase.key)
 
-    def target(name: str) -> str:
-        return phase_target(phases[name]) if name in phases else name
+    def targets(name: str) -> list[str]:
+        return phase_targets(phases[name]) if name in phases else [name]
 
     previous: Phase | None = None
     for phase in roadmap.phases:
         if phase.depends_on is None:
-            entry = [phase_target(previous)] if previous is not None else []
+            entry = phase_targets(previous) if previous is not None else []
         else:
-            entry = [target(d) for d in phase.depends_on]
+            entry = [t for d in phase.depends_on for t in targets(d)]
         for group in phase.groups:
             for i, task in enumerate(group.tasks):
                 # Phase-level waits first: the first unmet dependency names the blocked reason.
-                for dep in entry + [target(d) for d in group.depends_on]:
+                for dep in entry + [t for d in group.depends_on for t in targets(d)]:
                     g.edge(dep, task.id)
                 if group.execution == "sequential" and i > 0:
                     g.edge(group.tasks[i - 1].id, task.id)
                 for dep in task.depends_on:
-                    g.edge(target(dep), task.id)
+                    for t in targets(dep):
+                        g.edge(t, task.id)
                 g.edge(task.id, group.key)
                 g.edge(task.id, phase.key)
         if not phase.tasks():

@@ -45,6 +45,11 @@ class RoadmapContext:
             [repr(phase.checkpoint)] + [self.roadmap.fingerprints[t.id] for t in phase.tasks()]
         )
 
+    def blocking(self, node: str) -> bool:
+        """Whether the checkpoint ``node`` stops what waits for it when it fails."""
+        phase = next(p for p in self.roadmap.phases if checkpoint_node(p.key) == node)
+        return phase.checkpoint is not None and phase.checkpoint.blocking
+
     def task(self, node: str) -> TaskBase | None:
         """The task a graph node names, or None for a checkpoint or barrier."""
         if not self._tasks:

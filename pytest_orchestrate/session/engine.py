@@ -222,6 +222,8 @@ class Engine:
             if key not in self._barriers:
                 self._barriers[key] = self._unmet_barrier(ctx, dep)
             return self._barriers[key]
+        if graph.kind[dep] == CHECKPOINT and not ctx.blocking(dep):
+            return None  # waited for only to come first (see graph.phase_targets); never blocks
         nodeid = ctx.nodeids[dep]
         outcome = self.outcomes.get(nodeid)
         if outcome is not None:

@@ -50,7 +50,9 @@ from .probe_select import Stable, cover_items, greedy, stabilise
 from .probe_values import ID_POOL, Scope, Synth, TypeResolver, args_for
 
 PROBE_RUNTIME = Path(__file__).with_name("probe.js")
-DEFAULT_BUDGET_SECONDS = 30.0
+# Generous on purpose: the call cap, not the clock, should end a search, so a file comes out the
+# same on a loaded CI machine as on a quiet laptop (the clock only stops a slow unit).
+DEFAULT_BUDGET_SECONDS = 120.0
 VERIFY_ROUNDS = 3  # drop-and-verify rounds before giving up on a flaky unit
 DEFAULT_MAX_CALLS = 600
 _ROUTE = re.compile(r"\b(\w+)\.(get|post|put|patch|delete)\(\s*['\"`]([^'\"`]+)['\"`]")
