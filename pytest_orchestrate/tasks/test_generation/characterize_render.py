@@ -222,5 +222,8 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, dict):
-        return "an object" if "$t" not in value else f"a {value['$t']}"
+        tag = value.get("$t")
+        if tag in ("error", "instance") and value.get("cls"):
+            return f"a {value['cls']}"
+        return "an object" if tag is None else f"{'an' if tag[0] in 'aeiou' else 'a'} {tag}"
     return type(value).__name__
