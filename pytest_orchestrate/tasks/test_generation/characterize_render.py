@@ -156,17 +156,18 @@ def mock_trees(
     """One tree per label, from the probe's record of what each called path answered; paths
     only read (``res.locals`` before ``res.locals.identity = ...``) become plain objects."""
     trees: dict[str, MockTree] = {}
+
+    def at(path: str) -> MockTree:
+        label, *parts = path.split(".")
+        node = trees.setdefault(label, MockTree(label, {}))
+        for part in parts:
+            node = node.children.setdefault(part, MockTree(part, {}))
+        return node
+
     for path in sorted(touched):
-        label, *parts = path.split(".")
-        node = trees.setdefault(label, MockTree(label, {}))
-        for part in parts:
-            node = node.children.setdefault(part, MockTree(part, {}))
+        at(path)
     for path in sorted(returns):
-        label, *parts = path.split(".")
-        node = trees.setdefault(label, MockTree(label, {}))
-        for part in parts:
-            node = node.children.setdefault(part, MockTree(part, {}))
-        node.answer = answer_code(returns[path], ts)
+        at(path).answer = answer_code(returns[path], ts)
     return trees
 
 

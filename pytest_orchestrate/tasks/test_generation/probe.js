@@ -159,7 +159,7 @@ function serialize(value, seen = new Set(), depth = 0) {
     const out = { $t: 'error', cls: value.constructor.name, message: value.message };
     // Fields a subclass sets (`statusCode`, `code`) are what callers read: pin them too.
     const own = Object.keys(value);
-    if (own.length && !seen.has(value)) {
+    if (own.length) {
       seen.add(value);
       try {
         out.fields = {};

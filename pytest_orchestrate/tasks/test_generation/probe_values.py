@@ -88,11 +88,29 @@ class TypeResolver:
 
     def __init__(self) -> None:
         self._files: dict[Path, SourceInfo] = {}
+        # Per file, not per ``Synth``: a task builds one Synth for each of hundreds of calls.
+        self._instanceof: dict[Path, list[tuple[Path, str, tuple[Param, ...], Scope]]] = {}
+        self._from_package: dict[tuple[Path, str], bool] = {}
 
     def info(self, path: Path) -> SourceInfo:
         if path not in self._files:
             self._files[path] = parse_file(path)
         return self._files[path]
+
+    def instanceof(self, info: SourceInfo) -> list[tuple[Path, str, tuple[Param, ...], Scope]]:
+        """``instanceof_classes`` of ``info``, read once."""
+        if info.path not in self._instanceof:
+            self._instanceof[info.path] = instanceof_classes(info, self)
+        return self._instanceof[info.path]
+
+    def from_package(self, name: str, info: SourceInfo) -> bool:
+        """Whether ``info`` imports the type ``name`` from a package (``import { Request } from
+        'express'``)."""
+        key = (info.path, name)
+        if key not in self._from_package:
+            imported = rf"import\s[^;]*?\b{re.escape(name)}\b[^;]*?from\s*['\"][^.'\"]"
+            self._from_package[key] = re.search(imported, info.text) is not None
+        return self._from_package[key]
 
     def find(self, name: str, info: SourceInfo, hops: int = 0) -> tuple[Decl, SourceInfo] | None:
         if name in info.decls:
@@ -120,8 +138,7 @@ class Synth:
         self.strings = [s for s in unit.strings if s not in ("use strict",)][:60]
         self.numbers = [n for n in unit.numbers if abs(n) < 1e7][:30]
         self.env = env_names(unit)
-        self.classes = instanceof_classes(unit, resolver)
-        self.packages: dict[str, bool] = {}
+        self.classes = resolver.instanceof(unit)
         self.scenario: dict[str, Node] = {}
         self.labels: set[str] = set()
 
@@ -331,13 +348,8 @@ class Synth:
         return {"t": "mock", "label": label}
 
     def from_package(self, name: str) -> bool:
-        """Whether a type name comes from a package (``import { Request } from 'express'``)."""
-        if name == "$framework":
-            return True
-        if name not in self.packages:
-            imported = rf"import\s[^;]*?\b{re.escape(name)}\b[^;]*?from\s*['\"][^.'\"]"
-            self.packages[name] = re.search(imported, self.unit.text) is not None
-        return self.packages[name]
+        """Whether a type name comes from a package (or stands for what a framework passes)."""
+        return name == "$framework" or self.resolver.from_package(name, self.unit)
 
     def framework_mock(self, name: str) -> Node:
         """A mock for parameter ``name`` of a package's type. Methods the unit calls on it with a
