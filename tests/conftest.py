@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from roadmap_runs import CI_VARIABLES
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +20,7 @@ def _not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     tests of that set the variables themselves. ``CI`` and ``BUILD_NUMBER`` go too: under them
     pytest prints whole failure messages in the short summary, so inner runs would read
     differently on CI than in a terminal."""
-    for name in ("GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "CI", "BUILD_NUMBER"):
+    for name in CI_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 

@@ -22,6 +22,9 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "educonnect"
 # package.json beside it), the CI workflow, and src/ (whose folders the coverage edits list).
 EXAMPLE_PARTS = ("jest.config.js", "package.json", ".github/workflows/ci.yml", "src")
 
+# Set by CI; roadmaps the tests run must not see them (``conftest._not_in_ci`` says why).
+CI_VARIABLES = ("GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "CI", "BUILD_NUMBER")
+
 # Environment variable every process of one run inherits, so the whole run can be found and killed.
 RUN_TAG = "ORCHESTRATE_TEST_RUN"
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from roadmap_runs import CI_VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "educonnect"
@@ -51,14 +52,11 @@ class MainJob:
         )
 
 
-# The module fixture runs before the suite's function-scoped `_not_in_ci`, so this drops the same
-# variables (and the suite's own pytest settings) for every command it starts.
-NOT_PASSED = ("GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "CI", "BUILD_NUMBER")
-
-
 def _env() -> dict[str, str]:
+    # The module fixture runs before the suite's function-scoped `_not_in_ci`, so this drops the
+    # same variables (and the suite's own pytest settings) for every command it starts.
     return {
-        k: v for k, v in os.environ.items() if k not in NOT_PASSED and not k.startswith("PYTEST_")
+        k: v for k, v in os.environ.items() if k not in CI_VARIABLES and not k.startswith("PYTEST_")
     }
 
 
