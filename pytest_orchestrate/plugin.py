@@ -34,6 +34,7 @@ from .session.engine import Engine
 from .session.nodes import RoadmapFile
 from .session.secrets import Masking
 from .session.summary import SHARE_PLUGIN, SharingPlugin
+from .session.terminal import RunningTasks
 from .tasks.builtin import register_builtin_types
 from .tasks.checks.kinds import CheckKinds, register_builtin_kinds
 from .tasks.registry import TaskTypes
@@ -75,6 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from .session.scheduling import XdistHooks  # imports xdist, so only when it is installed
 
         config.pluginmanager.register(XdistHooks(config), "orchestrate-xdist")
+        config.pluginmanager.register(RunningTasks(config), "orchestrate-running")
     register_builtin_markers(config)
 
     explicit = {Path(arg.split("::")[0]).resolve() for arg in config.args}

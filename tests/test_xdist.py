@@ -767,3 +767,36 @@ def test_random_roadmaps_match_an_independent_oracle(
             ran = {n: spans[f"{tag}:{n}"] for n, v in expected.items() if v != "skipped"}
             assert_waited(ran, {n: g.deps[n] for n in ran})
     assert all(c >= 2 for c in concurrency), concurrency
+
+
+QUIET_TASKS = """
+orchestrator: {settings: {}}
+phase_1:
+  name: Quiet
+  groups:
+    group_a:
+      name: Slow and quiet
+      execution: parallel
+      tasks:
+        - {id: "1.1", name: "a quiet wait", type: command, run: "sleep 7"}
+        - {id: "1.2", name: "another quiet wait", type: command, run: "sleep 7"}
+"""
+
+
+def test_at_a_terminal_the_controller_names_what_the_workers_run(
+    pytester: pytest.Pytester, roadmap, run_in_pty
+) -> None:
+    """Workers have no terminal: while their tasks print nothing for 5 s, the controller says
+    which tasks run and for how long, between the reporter's own lines, never inside one."""
+    roadmap(QUIET_TASKS)
+    out = run_in_pty(["--all", "-n", "2", "-v", "--color=no"], pytester.path).decode()
+    out = out.replace("\r\n", "\n")
+    assert "2 passed" in out, out
+    beats = re.findall(r"^ +running: (.+)$", out, re.MULTILINE)
+    assert beats, out
+    quiet = r"1\.\d (a|another) quiet wait \(\d s\)"
+    assert re.fullmatch(f"{quiet}, {quiet}", beats[0]), beats
+    # Never inside a reporter line: every line that names a task id starts where it should.
+    for line in out.splitlines():
+        if "running:" in line:
+            assert line.lstrip().startswith("running:"), line

@@ -1,4 +1,5 @@
-"""Signs of life at a terminal: a retry's wait, and a long task's elapsed time and last output line.
+"""Signs of life at a terminal: a retry's wait, a long task's elapsed time and last output line,
+and, under xdist, which tasks the workers are running.
 
 Only at a terminal, and never on an xdist worker (which has none): nothing here reaches JUnit,
 logs or a pipe, where the final report says it all.
@@ -8,13 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from .config import is_worker
+from ..roadmap.keys import split_nodeid
+from .config import engine, is_worker
 from .secrets import secrets
 
 # A task quiet for this long shows it is alive, then again every as long.
@@ -82,3 +84,88 @@ class Live:
         finally:
             stop.set()
             thread.join()
+
+
+class RunningTasks:
+    """On the xdist controller at a terminal: while nothing else is printed, a line every
+    ``HEARTBEAT_SECONDS`` naming the tasks the workers are running and for how long.
+
+    Workers have no terminal, so a long task (a Jest run, a checkpoint's suites) would leave the
+    screen still for minutes. xdist relays each item's start and finish to the controller. The
+    line is written from a thread, under one lock with the reporter's own lines for those items
+    (the hook wrappers below), so it never lands inside one of them.
+    """
+
+    def __init__(self, config: pytest.Config, clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.clock = clock
+        self.running: dict[str, float] = {}  # nodeid -> when it started
+        self.quiet_since = clock()
+        self._lock = threading.RLock()
+
+    def _reporter(self) -> Any:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        return reporter if reporter is not None and reporter.isatty() else None
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_logstart(self, nodeid: str, location: object) -> Iterator[None]:
+        with self._lock:
+            self.running[nodeid] = self.clock()
+            yield
+            self.quiet_since = self.clock()
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Iterator[None]:
+        with self._lock:
+            yield
+            self.quiet_since = self.clock()
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: object) -> None:
+        with self._lock:
+            self.running.pop(nodeid, None)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Iterator[object]:
+        reporter = self._reporter()
+        distributed = self.config.getoption("dist", "no") != "no"  # else each item says it itself
+        if reporter is None or is_worker(self.config) or not distributed:
+            return (yield)
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(1.0):
+                line = self.beat_line()
+                if line:
+                    with self._lock:
+                        reporter.ensure_newline()
+                        reporter.write_line(secrets(self.config).mask(line), cyan=True)
+
+        thread = threading.Thread(target=beat, daemon=True)
+        thread.start()
+        try:
+            return (yield)
+        finally:
+            stop.set()
+            thread.join()
+
+    def beat_line(self, every: float = HEARTBEAT_SECONDS) -> str | None:
+        """The line to write now, or None: nothing runs, or something was printed lately."""
+        with self._lock:
+            now = self.clock()
+            if not self.running or now - self.quiet_since < every:
+                return None
+            self.quiet_since = now
+            running = sorted(self.running.items(), key=lambda kv: kv[1])
+        names = ", ".join(
+            f"{self._name(nodeid)} ({now - began:.0f} s)" for nodeid, began in running
+        )
+        return f"  running: {names}"
+
+    def _name(self, nodeid: str) -> str:
+        """``2.1 User service tests``; a checkpoint as ``phase_1 checkpoint``."""
+        file_part, node = split_nodeid(nodeid)
+        ctx = engine(self.config).contexts.get(file_part)
+        task = ctx.task(node) if ctx is not None else None
+        if task is not None:
+            return f"{task.id} {task.name}"
+        return node.replace("::", " ")
