@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -125,7 +125,7 @@ class RunningTasks:
             self.running.pop(nodeid, None)
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> Iterator[object]:
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
         reporter = self._reporter()
         distributed = self.config.getoption("dist", "no") != "no"  # else each item says it itself
         if reporter is None or is_worker(self.config) or not distributed:
