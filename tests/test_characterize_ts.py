@@ -254,6 +254,8 @@ def test_nondeterministic_results_are_typed_or_dropped_in_a_real_jest_run(tmp_pa
     assert "flaky" not in result.text.split("describe(")[1].split("it.todo")[0]
     assert any("flaky" in todo or "dropped" in todo for todo in [result.text, *result.notes])
     assert "pure(" in result.text and result.tests >= 5
+    # The figures the closing table adds up: every kept case came from a probe call.
+    assert result.selection is not None and result.selection.probed > result.tests
 
 
 # -- end to end ------------------------------------------------------------------------------------

@@ -570,7 +570,26 @@ def test_a_fastapi_service_without_its_tests_gets_80_percent_from_generated_test
 
 
 # ----------------------------------------------------------------------------- through a roadmap
-PYTHON_ROADMAP = """
+MEASURE = """
+      - name: Search coverage
+        type: coverage
+        command: >-
+          python -m coverage run --data-file=coverage/.cov --branch
+          --source=services/search/search_service -m pytest services/search -q -p no:cacheprovider
+          && python -m coverage json --data-file=coverage/.cov -o coverage/search.json
+        report: {path: coverage/search.json, root: "."}
+"""
+PYTHON_ROADMAP = f"""
+phase_1:
+  name: Where coverage starts
+  groups:
+    group_a:
+      name: Nothing to do
+      tasks:
+        - {{id: "1.1", name: nothing, type: command, run: "true"}}
+  checkpoint:
+    name: Before
+    checks:{MEASURE}
 phase_2:
   name: Python tests
   groups:
@@ -583,6 +602,9 @@ phase_2:
           source: services/search/search_service/tokenizer.py
           style: characterize
           estimated_tests: 2
+  checkpoint:
+    name: After
+    checks:{MEASURE}
 """
 
 
@@ -596,11 +618,27 @@ def test_a_roadmap_task_characterizes_a_python_module_and_a_rerun_is_up_to_date(
     )
     (pytester.path / "config").mkdir()
     (pytester.path / "config" / "phases.yaml").write_text(PYTHON_ROADMAP.lstrip(), encoding="utf-8")
+    # What the service's suite is before generation: one test that imports the package.
+    smoke = pytester.path / "services" / "search" / "tests" / "test_smoke.py"
+    smoke.parent.mkdir(exist_ok=True)
+    smoke.write_text("import search_service\n\n\ndef test_imports():\n    assert search_service\n")
 
-    first = pytester.runpytest("--phase", "2", "-v", "-p", "no:randomly")
+    first = pytester.runpytest("--all", "-v", "-p", "no:randomly")
 
-    first.assert_outcomes(passed=1)
+    first.assert_outcomes(passed=4)
     first.stdout.fnmatch_lines(["*::2.4 CHANGED*"])
+    # The closing table: what generation wrote and dropped, and the coverage the phase's
+    # checkpoint measured against the one before it.
+    table = first.stdout.str().split("orchestrate generated tests")[1]
+    header, row = table.splitlines()[1:3]
+    assert (
+        header.split()
+        == "phase files tests to-dos probe calls dropped lines before -> after".split()
+    )
+    phase, files, tests, todos, probes, dropped, scope, before, arrow, after = row.split()
+    assert (phase, files, todos, scope, arrow) == ("phase_2", "1", "2", "search.json", "->")
+    assert 0 < int(tests) <= int(probes) and int(dropped) >= 0
+    assert float(before.rstrip("%")) < float(after.rstrip("%")), row
     written = pytester.path / "services" / "search" / "tests" / "test_tokenizer.py"
     text = written.read_text(encoding="utf-8")
     assert text.startswith(
@@ -613,6 +651,6 @@ def test_a_roadmap_task_characterizes_a_python_module_and_a_rerun_is_up_to_date(
 
     again = pytester.runpytest("--phase", "2", "-v", "-p", "no:randomly", "--redo")
 
-    again.assert_outcomes(passed=1)
+    again.assert_outcomes(passed=2)
     again.stdout.fnmatch_lines(["*::2.4 OK*"])  # the same source gave the same bytes
     assert written.read_text(encoding="utf-8") == text

@@ -103,6 +103,27 @@ def test_the_first_command_runs_every_phase_and_stops_at_the_manual_steps(
     assert not (EXAMPLE / "tests" / "fixtures").exists()  # the example itself is never touched
 
 
+def test_the_closing_table_shows_each_phases_generated_tests_and_coverage_lift(
+    main_job: MainJob,
+) -> None:
+    """Per phase: files, tests kept, to-dos, probe calls, dropped cases (with their reasons
+    below), and the lines its checkpoint measured against the measurement before it."""
+    out = _output(main_job.first)
+    table = out.split("orchestrate generated tests", 1)[1].split("\n=")[0].splitlines()[1:]
+    assert table[0].split()[:6] == ["phase", "files", "tests", "to-dos", "probe", "calls"]
+    rows = {line.split()[0]: line for line in table[1:] if line.startswith("phase_")}
+    assert sorted(rows) == ["phase_2", "phase_3", "phase_5"], table
+    for row in rows.values():
+        files, tests, _todos, probes = (int(n) for n in row.split()[1:5])
+        assert files > 0 and tests > 0 and probes > 0, row
+        lifts = re.findall(r"([\d.]+)% -> ([\d.]+)%", row)  # Jest's and the services' lines
+        assert lifts and all(float(a) <= float(b) for a, b in lifts), row
+        assert any(float(a) < float(b) for a, b in lifts), row
+    for line in table:
+        if line.startswith("dropped in "):
+            assert re.fullmatch(r"dropped in phase_\d: \d+ [a-z].*", line), line
+
+
 def test_the_printed_confirm_commands_finish_the_roadmap(main_job: MainJob) -> None:
     assert main_job.confirms, "no --confirm command was printed"
     last = main_job.confirms[-1]

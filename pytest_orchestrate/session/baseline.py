@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from ..roadmap.keys import checkpoint_phase, split_nodeid
 from ..tasks.checks.coverage import Counts, Metric
 from ..tasks.checks.kinds import CoverageMeasured
 from ..tasks.workspace import atomic_write
@@ -80,6 +81,8 @@ class CoverageHistory:
         self.session_lines: list[str] = []
         # Per measured scope, this run's first and last measurement: the closing "before -> after".
         self.span: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        # Per phase, each scope its checkpoint measured: (the measurement before it, its own).
+        self.steps: dict[str, list[tuple[dict[str, Any] | None, dict[str, Any]]]] = {}
         self._folder: Path | None = None
         # Baselines this process set, so a later checkpoint of the same run compares against them
         # even before (or without) the cache.
@@ -185,6 +188,10 @@ class CoverageHistory:
             if name == RECORD_PROPERTY:
                 record = json.loads(str(value))
                 before = self.baseline(Path(record["root"]), record["key"])
+                previous = self._latest(Path(record["root"]), record["key"])
+                phase = checkpoint_phase(split_nodeid(record["node"])[1])
+                if phase is not None:
+                    self.steps.setdefault(phase, []).append((previous, record))
                 self.save(record)
                 first = self.span.get(record["key"], (record, record))[0]
                 self.span[record["key"]] = (first, record)
@@ -198,6 +205,26 @@ class CoverageHistory:
             terminalreporter.section("orchestrate coverage")
             for line in self.session_lines:
                 terminalreporter.write_line(line)
+
+    def _latest(self, root: Path, key: str) -> dict[str, Any] | None:
+        """The last measurement of ``key`` for ``root``: this run's, else the recorded one."""
+        if key in self.span:
+            return self.span[key][1]
+        earlier = [r for r in self.history(root) if r.get("key") == key]
+        return earlier[-1] if earlier else None
+
+    def phase_change(self, phase: str, metric: Metric = "lines") -> str:
+        """What ``phase``'s checkpoint measured against the measurement before it, per scope:
+        ``coverage-summary.json 28.11% -> 61.3%``; empty if it measured nothing this run."""
+        parts = []
+        for previous, record in self.steps.get(phase, []):
+            if metric not in record["totals"]:
+                continue
+            after = f"{_pct(record['totals'][metric]):g}%"
+            if previous is not None and metric in previous["totals"]:
+                after = f"{_pct(previous['totals'][metric]):g}% -> {after}"
+            parts.append(f"{Path(str(record['key'])).name} {after}")
+        return "; ".join(parts)
 
     def span_lines(self) -> list[str]:
         """Per scope, the first and the last figures this run measured, and where."""

@@ -50,7 +50,7 @@ from .reports import (
 from .secrets import secrets
 from .selection import Selection
 from .state import FileStamp, Record, ResumeState, now_stamp, safe_part, short_stamp
-from .tables import PhaseSummary, status_table
+from .tables import GeneratedSummary, PhaseSummary, status_table
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ class Engine:
         self.messages: list[tuple[str, str]] = []
         self.statuses: dict[str, str] = {}
         self.summary = PhaseSummary()
+        self.generated = GeneratedSummary()
         self.fail_on_changes = bool(config.getoption("orchestrate_fail_on_changes"))
         self.redo = bool(config.getoption("orchestrate_redo"))
         self._in_summary = False
@@ -333,6 +334,7 @@ class Engine:
         file_part, node = split_nodeid(report.nodeid)
         ctx = self.contexts.get(file_part)
         self.summary.add(str(props[PHASE]), report)
+        self.generated.add(str(props[PHASE]), report)
         if status is None:
             return
         if report.when == "call" or report.failed or report.skipped:
@@ -434,6 +436,11 @@ class Engine:
             for line in [*self.summary.lines(), *coverage_history(self.config).span_lines()]:
                 terminalreporter.write_line(line)
             self._waiting_for_a_human(terminalreporter)
+        generated = self.generated.lines(coverage_history(self.config))
+        if generated:
+            terminalreporter.section("orchestrate generated tests")
+            for line in generated:
+                terminalreporter.write_line(line)
         if self.fail_on_changes and self.would_change():
             terminalreporter.write_line(
                 f"--fail-on-changes: {len(self.would_change())} task(s) would change files: the "

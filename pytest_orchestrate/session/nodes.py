@@ -362,6 +362,7 @@ class TaskItem(RoadmapItem):
             result = self.confirm(str(request))
         status = WOULD_CHANGE if self.engine.dry_run and result.status == CHANGED else result.status
         self.set_status(status, tuple(c.path for c in result.changes))
+        self.user_properties.extend(result.figures.items())
         message = "\n".join(m for m in (drift, result.message) if m)
         if message:
             self.add_report_section("call", MESSAGE_SECTION, message)

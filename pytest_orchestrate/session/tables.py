@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 
@@ -19,7 +19,14 @@ from ..tasks.registry import (
     WOULD_CHANGE,
     WOULD_RUN,
 )
-from .baseline import coverage_history
+from ..tasks.test_generation.model import (
+    DROPPED_CASES,
+    GENERATED_FILES,
+    GENERATED_TESTS,
+    GENERATED_TODOS,
+    PROBE_CALLS,
+)
+from .baseline import CoverageHistory, coverage_history
 from .context import RoadmapContext
 from .labels import STATUS
 from .reports import STATUS_WORDS
@@ -64,6 +71,54 @@ class PhaseSummary:
                 ["total", *(str(total[c]) for c in used), f"{sum(self.seconds.values()):.1f}s"]
             )
         return _table(header, rows)
+
+
+class GeneratedSummary:
+    """Per phase, what test generation wrote and what it dropped, with the coverage the phase's
+    checkpoint measured before -> after: the closing "generated tests" table."""
+
+    COLUMNS = (
+        (GENERATED_FILES, "files"),
+        (GENERATED_TESTS, "tests"),
+        (GENERATED_TODOS, "to-dos"),
+        (PROBE_CALLS, "probe calls"),
+    )
+
+    def __init__(self) -> None:
+        self.phases: dict[str, Counter[str]] = defaultdict(Counter)
+        self.dropped: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add(self, phase: str, report: pytest.TestReport) -> None:
+        """Add a finished test_generation task's figures (other reports carry none)."""
+        props = dict(report.user_properties)
+        if report.when != "call" or not report.passed or GENERATED_FILES not in props:
+            return
+        for name, _ in self.COLUMNS:
+            self.phases[phase][name] += int(str(props.get(name, 0)))
+        dropped = props.get(DROPPED_CASES)
+        self.dropped[phase].update(dropped if isinstance(dropped, Mapping) else {})
+
+    def lines(self, coverage: CoverageHistory) -> list[str]:
+        """The table, then each phase's dropped cases by reason."""
+        if not self.phases:
+            return []
+        phases = sorted(self.phases, key=lambda p: phase_number(p) or 0)
+        header = ["phase", *(word for _, word in self.COLUMNS), "dropped", "lines before -> after"]
+        rows = [
+            [
+                phase,
+                *(str(self.phases[phase][name]) for name, _ in self.COLUMNS),
+                str(sum(self.dropped[phase].values())),
+                coverage.phase_change(phase) or "-",
+            ]
+            for phase in phases
+        ]
+        lines = _table(header, rows)
+        for phase in phases:
+            if self.dropped[phase]:
+                reasons = ", ".join(f"{n} {why}" for why, n in self.dropped[phase].most_common())
+                lines.append(f"dropped in {phase}: {reasons}")
+        return lines
 
 
 def status_table(

@@ -39,16 +39,24 @@ class Result:
     status: Literal["changed", "ok", "kept", "would_run"]  # the handler's share of ``Status``
     changes: tuple[Change, ...] = ()
     message: str = ""
+    # Named figures for the reports: each becomes a report property (so JUnit has it too), and
+    # the closing tables add them up per phase. Values are ints, or reason -> count dicts.
+    figures: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def changed(cls, changes: list[Change] | tuple[Change, ...] = (), message: str = "") -> Result:
+    def changed(
+        cls,
+        changes: list[Change] | tuple[Change, ...] = (),
+        message: str = "",
+        figures: dict[str, Any] | None = None,
+    ) -> Result:
         """The task changed (or, in a dry run, would change) something."""
-        return cls("changed", tuple(changes), message)
+        return cls("changed", tuple(changes), message, figures or {})
 
     @classmethod
-    def ok(cls, message: str = "") -> Result:
+    def ok(cls, message: str = "", figures: dict[str, Any] | None = None) -> Result:
         """Nothing needed doing."""
-        return cls("ok", (), message)
+        return cls("ok", (), message, figures or {})
 
     @classmethod
     def kept(cls, message: str) -> Result:

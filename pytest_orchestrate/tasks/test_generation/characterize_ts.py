@@ -45,7 +45,7 @@ from .characterize_render import (
     mock_trees,
 )
 from .characterize_source import Callable, SourceInfo
-from .model import GeneratedTest
+from .model import FAILED_VERIFICATION, GeneratedTest, Selection
 from .probe_select import Stable, cover_items, greedy, stabilise
 from .probe_values import ID_POOL, Scope, Synth, TypeResolver, args_for
 
@@ -76,6 +76,9 @@ class Probed:
     calls: list[dict[str, Any]]
     kept: list[tuple[dict[str, Any], Stable]] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    reasons: dict[str, int] = field(
+        default_factory=dict
+    )  # why calls that reached code were dropped
     load_statements: int = 0
     statements: int = 0
 
@@ -365,6 +368,7 @@ def select(calls: list[dict[str, Any]], observations: Mapping[str, Any]) -> Prob
         probed.kept.append((call, obs))
     probed.kept.sort(key=lambda pair: pair[0]["id"])
     probed.dropped = [f"{n} probe call(s) dropped: {why}" for why, n in sorted(reasons.items())]
+    probed.reasons = {why.split(" (")[0]: n for why, n in reasons.items()}
     probed.load_statements = int(observations.get("load", 0))
     return probed
 
@@ -671,6 +675,7 @@ def characterize_ts(
     seed = int.from_bytes(hashlib.sha256(unit.text.encode()).digest()[:8], "big")
     calls = plan_calls(unit, resolver, mocks, seed, max_calls)
     notes: list[str] = []
+    selection = Selection()
     if not calls:
         notes.append(f"{source}: nothing exported to call")
         probed = Probed([])
@@ -678,6 +683,9 @@ def characterize_ts(
         observations = run_probe(root, unit_path, calls, mocks, budget, bool(unit.routers), timing)
         probed = select(calls, observations)
         notes += probed.dropped
+        selection.probed = len(observations["first"])
+        for why, n in probed.reasons.items():
+            selection.drop(why, n)
         if len(observations["first"]) < len(calls):
             ran = len(observations["first"])
             notes.append(f"time budget reached after {ran} of {len(calls)} probe calls")
@@ -706,6 +714,7 @@ def characterize_ts(
         for n in bad:
             reason = checked.failing.get(titles[n], "did not pass in all three runs")
             notes.append(f"dropped case {n + 1} ({titles[n]}): {_first_line(reason)}")
+        selection.drop(FAILED_VERIFICATION, len(bad))
         cases = [c for n, c in enumerate(cases) if n not in bad]
         varied = sum(len(s.varied) for _, s in cases)
         text = render(unit_rel, unit_path, root, output, task_id, cases, mocks, todos, varied)
@@ -734,6 +743,7 @@ def characterize_ts(
         notes=notes,
         tests=len(cases),
         todos=len(todos),
+        selection=selection,
     )
 
 

@@ -14,8 +14,10 @@ runner's message. A dry run shows the diffs and runs nothing.
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ...analyse.model import ModuleInfo
 from ...analyse.typescript import analyse_source
@@ -38,12 +40,21 @@ from .conventions import (
 )
 from .jest import failure_summary, jest_binary, run_jest
 from .kinds import detect_kind
-from .model import GeneratedTest
+from .model import (
+    DROPPED_CASES,
+    GENERATED_FILES,
+    GENERATED_TESTS,
+    GENERATED_TODOS,
+    PROBE_CALLS,
+    GeneratedTest,
+    Selection,
+)
 from .python import generate_python
 from .rendering import render
 from .shape import Unit, build_context
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
+MAX_NOTES = 20  # in a task's message; a file with more says how many it left out
 # Files that usually mount the routers; read for the paths routes answer under, never imported.
 APP_ENTRIES = ("src/app.ts", "src/app.js", "app.ts", "app.js", "src/server.ts", "src/index.ts")
 
@@ -60,6 +71,8 @@ class Planned:
     tests: int = 0
     todos: int = 0
     explicit: bool = False  # the roadmap named the output: a foreign file there is an error
+    notes: tuple[str, ...] = ()  # what the generator could not do, or dropped, and why
+    selection: Selection | None = None  # characterization: probe calls made, cases dropped
 
 
 def generate_tests(task: TestGenerationTask, workspace: Workspace, settings: Settings) -> Result:
@@ -165,6 +178,8 @@ def plan_characterization(
         tests=generated.tests,
         todos=generated.todos,
         explicit=bool(task.output),
+        notes=tuple(generated.notes),
+        selection=generated.selection,
     )
 
 
@@ -292,6 +307,8 @@ def plan_python(
         generated.tests,
         generated.todos,
         explicit=bool(task.output),
+        notes=tuple(generated.notes),
+        selection=generated.selection,
     )
 
 
@@ -325,28 +342,61 @@ def write_and_check(
                     )
             workspace.write_text(plan.output, plan.text)
             written.append((plan, before))
-    summary = _summary(planned)
+    summary, notes = _summary(planned), _notes(planned)
     if not written:
         if kept:
             return Result.kept(
                 f"kept: {', '.join(kept)} edited by hand; not overwritten "
                 "(delete a file to generate it again)"
             )
-        return Result.ok(f"{', '.join(up_to_date)} up to date ({summary})")
+        return Result.ok(f"{', '.join(up_to_date)} up to date ({summary})", figures(planned))
     if not workspace.dry_run:
         try:
             check(task, workspace, [plan for plan, _ in written])
         except TaskFailed:
             restore(workspace, written, start)
             raise
-    message = summary + (f"; kept {', '.join(kept)} (edited by hand)" if kept else "")
-    return Result.changed(workspace.changes[start:], message)
+    message = summary + (f"; kept {', '.join(kept)} (edited by hand)" if kept else "") + notes
+    return Result.changed(workspace.changes[start:], message, figures(planned))
 
 
 def _summary(planned: Sequence[Planned]) -> str:
     tests = sum(p.tests for p in planned)
     todos = sum(p.todos for p in planned)
     return f"{len(planned)} file{'s' if len(planned) != 1 else ''}, {tests} tests, {todos} to-dos"
+
+
+def _notes(planned: Sequence[Planned]) -> str:
+    """Below the summary: the cases characterization dropped, by reason, then the generators'
+    notes (what they could not handle, and each dropped case with its reason)."""
+    dropped: Counter[str] = Counter()
+    for plan in planned:
+        if plan.selection is not None:
+            dropped.update(plan.selection.dropped)
+    lines = ["dropped: " + ", ".join(f"{n} {why}" for why, n in dropped.most_common())]
+    lines = lines if dropped else []
+    notes = [note for plan in planned for note in plan.notes]
+    lines += notes[:MAX_NOTES]
+    if len(notes) > MAX_NOTES:
+        lines.append(f"... and {len(notes) - MAX_NOTES} more notes")
+    return "".join(f"\n{line}" for line in lines)
+
+
+def figures(planned: Sequence[Planned]) -> dict[str, Any]:
+    """The task's figures for the reports and the closing table (names from ``model``)."""
+    out: dict[str, Any] = {
+        GENERATED_FILES: len(planned),
+        GENERATED_TESTS: sum(p.tests for p in planned),
+        GENERATED_TODOS: sum(p.todos for p in planned),
+    }
+    selections = [p.selection for p in planned if p.selection is not None]
+    if selections:
+        out[PROBE_CALLS] = sum(s.probed for s in selections)
+        dropped: Counter[str] = Counter()
+        for s in selections:
+            dropped.update(s.dropped)
+        out[DROPPED_CASES] = dict(dropped)
+    return out
 
 
 def check(task: TestGenerationTask, workspace: Workspace, written: Sequence[Planned]) -> None:

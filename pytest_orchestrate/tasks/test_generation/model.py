@@ -5,7 +5,30 @@ Data only. The handler owns writing (through the workspace), ownership headers a
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+
+# A test_generation task's figures (report properties, and the closing "generated tests" table).
+GENERATED_FILES, GENERATED_TESTS, GENERATED_TODOS = (
+    "generated_files",
+    "generated_tests",
+    "generated_todos",
+)
+PROBE_CALLS, DROPPED_CASES = "probe_calls", "dropped_cases"  # characterization only
+FAILED_VERIFICATION = "failed in verification"  # the rendered case failed one of three runs
+
+
+@dataclass
+class Selection:
+    """How characterization chose its cases: the probe calls it made, and why it dropped those
+    it could not keep. Calls that only added no new line or branch are neither: left out."""
+
+    probed: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)  # reason -> how many
+
+    def drop(self, reason: str, count: int = 1) -> None:
+        if count:
+            self.dropped[reason] += count
 
 
 @dataclass
@@ -23,3 +46,4 @@ class GeneratedTest:
     )  # what the analysis could not handle, for the report
     tests: int = 0  # real test cases in the file
     todos: int = 0  # named to-do cases (`it.todo`, `pytest.mark.skip(reason="todo")`)
+    selection: Selection | None = None  # characterization only

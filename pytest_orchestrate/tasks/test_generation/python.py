@@ -32,7 +32,7 @@ from ...errors import TaskFailed
 from ..render import render_template
 from ..templates import builtin_template_dir
 from . import python_probe
-from .model import GeneratedTest
+from .model import FAILED_VERIFICATION, GeneratedTest, Selection
 from .python_layout import Layout, locate
 from .python_select import select_greedy
 
@@ -100,11 +100,13 @@ def generate_python(
         )
     todos = todo_cases(units, estimated_tests, conftest_fixtures(root, first))
     notes = [f"{u.layout.source}:{n.line}: {n.message}" for u in units for n in u.info.notes]
+    selection = None
     if style == "shape":
         text = render_shape(units, todos)
         tests = sum(len(shape_checks(u)) for u in units) + len(units)
     else:
-        cases = characterize(root, units, params, notes, todos)
+        selection = Selection()
+        cases = characterize(root, units, params, notes, todos, selection)
         text = render_characterize(units, cases, todos)
         tests = len(cases)
     return GeneratedTest(
@@ -115,6 +117,7 @@ def generate_python(
         notes=notes,
         tests=tests,
         todos=len(todos),
+        selection=selection,
     )
 
 
@@ -310,6 +313,7 @@ def characterize(
     params: Mapping[str, Any],
     notes: list[str],
     todos: Sequence[Todo],
+    selection: Selection,
 ) -> list[Case]:
     """Probe, select, replay, render and verify; the cases that passed every run."""
     budget = float(params.get("budget_seconds", DEFAULT_BUDGET_SECONDS))
@@ -318,9 +322,15 @@ def characterize(
     with scratch_copy(root, units[0].layout) as scratch:
         for unit in units:
             cases += probe_unit(
-                root, scratch, unit, budget=budget, max_calls=max_calls, notes=notes
+                root,
+                scratch,
+                unit,
+                budget=budget,
+                max_calls=max_calls,
+                notes=notes,
+                selection=selection,
             )
-        return verify(scratch, units, cases, todos, notes)
+        return verify(scratch, units, cases, todos, notes, selection)
 
 
 @contextmanager
@@ -429,7 +439,14 @@ def run_probe(
 
 
 def probe_unit(
-    root: Path, scratch: Path, unit: Unit, *, budget: float, max_calls: int, notes: list[str]
+    root: Path,
+    scratch: Path,
+    unit: Unit,
+    *,
+    budget: float,
+    max_calls: int,
+    notes: list[str],
+    selection: Selection,
 ) -> list[Case]:
     """Explore, select greedily, replay under another hash seed, turn the survivors into cases."""
     strings, numbers, keys = package_pools(root, unit)
@@ -458,6 +475,7 @@ def probe_unit(
         return []
     notes += [f"{unit.layout.source}: {n}" for n in explored["notes"]]
     scenarios = explored["scenarios"]
+    selection.probed += len(scenarios)
     matrix = {i: _covered(s) for i, s in enumerate(scenarios)}
     picked = sorted(select_greedy(matrix, already=_covered(explored["imports"])))
     kept = [scenarios[i] for i in picked]
@@ -480,7 +498,7 @@ def probe_unit(
         hash_seed="1",
         timeout=budget + 60,
     )
-    return build_cases(unit, kept, replayed["observations"], explored["names"], notes)
+    return build_cases(unit, kept, replayed["observations"], explored["names"], notes, selection)
 
 
 def _covered(entry: Mapping[str, Any]) -> set[Any]:
@@ -493,6 +511,7 @@ def build_cases(
     again: Sequence[Mapping[str, Any] | None],
     names: Mapping[str, Sequence[str]],
     notes: list[str],
+    selection: Selection,
 ) -> list[Case]:
     """Cases for kept scenarios; one whose observation changed on replay: type only, or dropped."""
     cases: list[Case] = []
@@ -510,6 +529,7 @@ def build_cases(
             notes.append(
                 f"{unit.layout.source}: dropped {name}: its outcome differs between two runs"
             )
+            selection.drop("outcome differs between two runs")
             continue
         imports = {(m, a, local) for local, (m, a) in names.items()}
         case = Case(name, label, list(scenario["setup"]), scenario["call"], [], imports=imports)
@@ -518,6 +538,7 @@ def build_cases(
                 notes.append(
                     f"{unit.layout.source}: dropped {name}: its error message differs between runs"
                 )
+                selection.drop("error message differs between two runs")
                 continue
             case.raises = (_type_name(case, first["type"]), message_pattern(first["message"]))
         elif first["literal"] != second["literal"] or first["plain"] != second["plain"]:
@@ -635,7 +656,12 @@ def _names_used(case: Case) -> set[str]:
 
 
 def verify(
-    scratch: Path, units: Sequence[Unit], cases: list[Case], todos: Sequence[Todo], notes: list[str]
+    scratch: Path,
+    units: Sequence[Unit],
+    cases: list[Case],
+    todos: Sequence[Todo],
+    notes: list[str],
+    selection: Selection,
 ) -> list[Case]:
     """Run the rendered file ``VERIFY_RUNS`` times; keep the cases that passed every time."""
     layout = units[0].layout
@@ -660,8 +686,9 @@ def verify(
             if case not in keep:
                 reason = failed_reason.get(case.name, "not collected")
                 notes.append(
-                    f"{layout.source}: dropped {case.name}: failed in verification ({reason})"
+                    f"{layout.source}: dropped {case.name}: {FAILED_VERIFICATION} ({reason})"
                 )
+                selection.drop(FAILED_VERIFICATION)
         if len(keep) == len(cases):
             return keep
         cases = keep
