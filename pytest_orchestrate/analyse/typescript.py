@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -128,6 +129,17 @@ def _grammar(language: Language) -> tree_sitter.Language:
     return tree_sitter.Language(tree_sitter_javascript.language())
 
 
+@functools.cache
+def _kind_names(language: Language) -> dict[int, str]:
+    """Node type names by kind id, interned. ``node.type`` makes a new string on every call, which
+    the walk then hashes and compares for each of a file's hundreds of nodes; these are the very
+    objects of the constants it compares them with."""
+    grammar = _grammar(language)
+    return {
+        i: sys.intern(grammar.node_kind_for_id(i) or "") for i in range(grammar.node_kind_count)
+    }
+
+
 def language_for(path: str) -> Language:
     """The grammar for a suffix: `.tsx` TSX, `.ts`/`.mts`/`.cts` TypeScript, else JavaScript."""
     suffix = PurePosixPath(path).suffix.lower()
@@ -219,6 +231,9 @@ class _Event:
 class _Analyser:
     def __init__(self, data: bytes, path: str, language: Language) -> None:
         self.data = data
+        # Most sources are ASCII: then a byte offset is a character offset, and a node's text is
+        # a slice of the decoded source, without decoding each node again.
+        self.ascii = data.decode("ascii") if data.isascii() else None
         self.path = path
         self.language = language
         self.notes: list[Note] = []
@@ -251,6 +266,8 @@ class _Analyser:
     def text(self, node: Node | None) -> str:
         if node is None:
             return ""
+        if self.ascii is not None:
+            return self.ascii[node.start_byte : node.end_byte]
         return self.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
     def note(self, node: Node, message: str) -> None:
@@ -756,10 +773,10 @@ class _Analyser:
         """Exports with thrown classes filled in, one per name (a later assignment wins)."""
         by_name: dict[str, Export] = {}
         for export in self.exports:
-            if export.function is not None:
-                export = replace(export, function=self.with_throws(export.function))
-            if export.cls is not None:
-                export = replace(export, cls=self.class_with_throws(export.cls))
+            function = self.with_throws(export.function) if export.function is not None else None
+            cls = self.class_with_throws(export.cls) if export.cls is not None else None
+            if function is not export.function or cls is not export.cls:
+                export = replace(export, function=function, cls=cls)
             by_name[export.name] = export
         return list(by_name.values())
 
@@ -987,12 +1004,17 @@ class _Analyser:
         return replace(function, throws=tuple(thrown)) if thrown else function
 
     def class_with_throws(self, cls: Class) -> Class:
-        members = tuple(
-            replace(m, function=self.with_throws(m.function)) if m.function else m
-            for m in cls.members
-        )
+        """``cls`` with thrown classes filled in; ``cls`` itself when that changes nothing (copies
+        of the frozen dataclasses would cost a good part of the analysis)."""
+        members = tuple(self.member_with_throws(m) for m in cls.members)
         constructor = self.with_throws(cls.constructor) if cls.constructor else None
+        if constructor is cls.constructor and members == cls.members:
+            return cls
         return replace(cls, constructor=constructor, members=members)
+
+    def member_with_throws(self, member: Member) -> Member:
+        function = self.with_throws(member.function) if member.function else None
+        return member if function is member.function else replace(member, function=function)
 
     def with_throws_classes(self) -> list[Class]:
         return [self.class_with_throws(c) for c in self.classes]
@@ -1088,10 +1110,14 @@ class _Analyser:
         """Visit every runtime node once, knowing the enclosing top-level function and the depth."""
         # (node, depth, top, function_key): function_key is (line, name) of the innermost function.
         stack: list[tuple[Node, int, str | None, tuple[int, str] | None]] = [(root, 0, None, None)]
+        # A tree without errors has no ERROR or MISSING node anywhere: then the per-node checks
+        # below are skipped (they cost as much as the rest of the visit).
+        errors = root.has_error
+        kinds = _kind_names(self.language)
         while stack:
             node, depth, top, fkey = stack.pop()
-            kind = node.type
-            if node.is_error or node.is_missing:
+            kind = kinds.get(node.kind_id) or node.type  # ERROR nodes have no kind id of their own
+            if errors and (node.is_error or node.is_missing):
                 self.syntax_error(node)
                 if node.is_missing:
                     continue
@@ -1134,7 +1160,7 @@ class _Analyser:
                 self.env_param(node)
             # Punctuation and keywords carry nothing; only a subtree with an error can hide a
             # MISSING token among them.
-            children = node.children if node.has_error else node.named_children
+            children = node.children if errors and node.has_error else node.named_children
             for child in reversed(children):
                 stack.append((child, child_depth, child_top, child_fkey))
 

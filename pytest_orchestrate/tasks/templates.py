@@ -7,6 +7,7 @@ an edited template reruns the tasks that use it; that needs no template engine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.resources
 import importlib.util
@@ -15,6 +16,7 @@ from pathlib import Path
 TEMPLATE_SUFFIX = ".j2"
 
 
+@functools.cache  # the package does not move during a run; the lookup imports a module each time
 def builtin_template_dir() -> Path:
     """The templates shipped with the package (``pytest_orchestrate.templates`` in a wheel)."""
     try:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import tree_sitter
@@ -362,8 +363,9 @@ def _search(pattern: str, text: str) -> bool:
 
 def detect_convention(root: Path, settings: JestSettings) -> Convention:
     """The layout and suffix most existing tests use; a sensible default when there are none."""
-    tests = list(existing_tests(root, settings))
-    sources = _source_index(root, {t for t in tests})
+    files = list(_files(root))  # walked once for both the tests and the sources
+    tests = [path for path in sorted(files) if settings.finds(path)]
+    sources = _source_index(files, set(tests))
     layouts: Counter[tuple[Layout, str, str]] = Counter()
     suffixes: Counter[str] = Counter()
     for test in tests:
@@ -414,25 +416,27 @@ def existing_tests(root: Path, settings: JestSettings) -> Iterator[str]:
 
 
 def _files(root: Path) -> Iterator[str]:
-    stack = [root]
+    # os.scandir, not pathlib: a project has thousands of files, and this runs once per task.
+    stack = [(os.fspath(root), "")]  # (folder, its project-relative prefix)
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
-            entries = list(folder.iterdir())
+            with os.scandir(folder) as found:
+                entries = list(found)
         except OSError:
             continue
         for entry in entries:
             if entry.name in IGNORED_DIRS or entry.name.startswith("."):
                 continue
             if entry.is_dir() and not entry.is_symlink():
-                stack.append(entry)
-            elif entry.suffix in SOURCE_SUFFIXES:
-                yield entry.relative_to(root).as_posix()
+                stack.append((entry.path, f"{prefix}{entry.name}/"))
+            elif PurePosixPath(entry.name).suffix in SOURCE_SUFFIXES:
+                yield prefix + entry.name
 
 
-def _source_index(root: Path, tests: set[str]) -> dict[str, list[str]]:
+def _source_index(files: Iterable[str], tests: set[str]) -> dict[str, list[str]]:
     index: dict[str, list[str]] = {}
-    for path in _files(root):
+    for path in files:
         if path in tests or TEST_NAME.match(posixpath.basename(path)):
             continue
         stem = posixpath.splitext(posixpath.basename(path))[0]
