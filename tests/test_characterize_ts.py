@@ -258,6 +258,43 @@ def test_nondeterministic_results_are_typed_or_dropped_in_a_real_jest_run(tmp_pa
     assert result.selection is not None and result.selection.probed > result.tests
 
 
+SLOW_AND_HUNG = """
+export function busy(): Promise<string> {
+  const end = performance.now() + 700;
+  while (performance.now() < end) { /* what a busy machine does to a call: no core for 700 ms */ }
+  return new Promise((resolve) => setImmediate(() => resolve('answered')));
+}
+export function hangs(): Promise<string> { return new Promise(() => undefined); }
+"""
+
+
+@needs_node
+def test_a_slow_answer_on_a_busy_machine_is_kept_and_one_that_never_comes_is_dropped(
+    tmp_path: Path,
+) -> None:
+    """The probe's time limit counts the time the process could run: a call held up for 700 ms
+    (here by its own loop, as a loaded machine would hold it) still answers, so the same source
+    gives the same file on a busy machine; a promise that never settles is dropped."""
+    target = tmp_path / "target"
+    shutil.copytree(
+        DATA / "express_service", target, ignore=shutil.ignore_patterns("node_modules", "tests")
+    )
+    (target / "node_modules").symlink_to(EXAMPLE / "node_modules")
+    (target / "src" / "slow.ts").write_text(SLOW_AND_HUNG)
+    result = characterize_ts(
+        target,
+        "src/slow.ts",
+        task_id="t",
+        estimated_tests=None,
+        output="tests/slow.gen.test.ts",
+        params={"budget_seconds": 60},
+    )
+    assert '"answered"' in result.text, result.text
+    assert "hangs" not in result.text.split("describe(")[1].split("it.todo")[0]
+    assert result.selection is not None
+    assert result.selection.dropped["no answer within the probe's time limit"] >= 1
+
+
 # -- end to end ------------------------------------------------------------------------------------
 def roadmap_sources() -> dict[str, list[str]]:
     """The TS sources the bundled roadmap's phases 2, 3 and 5 generate tests for."""
