@@ -9,6 +9,7 @@ generated tests reach on their own.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -22,7 +23,12 @@ import yaml
 from pytest_orchestrate.errors import TaskFailed
 from pytest_orchestrate.tasks.test_generation.characterize_render import expected
 from pytest_orchestrate.tasks.test_generation.characterize_source import parse_file
-from pytest_orchestrate.tasks.test_generation.characterize_ts import Timing, characterize_ts
+from pytest_orchestrate.tasks.test_generation.characterize_ts import (
+    Timing,
+    characterize_ts,
+    sweep_dead_copies,
+    verify_copies,
+)
 from pytest_orchestrate.tasks.test_generation.probe_select import greedy, stabilise
 from pytest_orchestrate.tasks.test_generation.probe_values import (
     ID_POOL,
@@ -256,6 +262,28 @@ def test_nondeterministic_results_are_typed_or_dropped_in_a_real_jest_run(tmp_pa
     assert "pure(" in result.text and result.tests >= 5
     # The figures the closing table adds up: every kept case came from a probe call.
     assert result.selection is not None and result.selection.probed > result.tests
+
+
+def test_verification_copies_are_named_by_their_run_and_a_killed_runs_are_swept(
+    tmp_path: Path,
+) -> None:
+    """Copies sit beside the output (their imports resolve) with the run's pid in the name: two
+    runs at once never share one, and a killed run's copies go before the next verification."""
+    output = tmp_path / "tests" / "user.gen.test.ts"
+    output.parent.mkdir()
+    mine = verify_copies(output, 3)
+    assert [p.name for p in mine] == [
+        f"user.gen.orchestrate-verify-{os.getpid()}-{n}.test.ts" for n in (1, 2, 3)
+    ]
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = output.with_name(f"user.gen.orchestrate-verify-{dead.pid}-1.test.ts")
+    other = output.with_name(f"other.orchestrate-verify-{dead.pid}-1.test.ts")
+    for path in (*mine, left, other):
+        path.write_text("// a copy\n")
+    sweep_dead_copies(output)
+    assert not left.exists()  # its run is gone
+    assert all(p.exists() for p in mine) and other.exists()  # a live run's, another output's
 
 
 SLOW_AND_HUNG = """

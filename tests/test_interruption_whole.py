@@ -137,13 +137,12 @@ DEBRIS = re.compile(r"\..+\.\d+\.[a-z0-9_]+\.tmp")
 TOOL_OUTPUT = re.compile(r"coverage/.*|\.health-server\.pid")
 
 # TypeScript characterization checks a generated test by running three copies of it beside its
-# output (``x.orchestrate-verify1.test.ts``...) and deletes them when Jest is done. A kill while
-# Jest runs leaves them, whole or (a kill inside ``write_text``) cut short: they are written in
-# place, not through the workspace. Their text is a candidate test, which the snapshots only
-# catch by chance, so they are not held to the snapshot states; they are counted after each kill,
-# and the resumed run (which runs the task in flight again) must delete them: the final
-# byte-for-byte comparison checks that none is left.
-SCRATCH = re.compile(r".+\.orchestrate-verify\d+\.(test|spec)\.[cm]?[jt]sx?")
+# output (``x.orchestrate-verify-<pid>-1.test.ts``...) and deletes them when Jest is done. A kill
+# while Jest runs leaves them (whole: they are written atomically). Their text is a candidate test,
+# which the snapshots only catch by chance, so they are not held to the snapshot states; they are
+# counted after each kill, and the next verification of that output deletes a dead run's copies:
+# the final byte-for-byte comparison checks that none is left.
+SCRATCH = re.compile(r".+\.orchestrate-verify-\d+-\d+\.(test|spec)\.[cm]?[jt]sx?")
 
 
 def free_port() -> int:

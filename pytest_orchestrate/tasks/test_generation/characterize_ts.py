@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import TaskFailed
+from ..workspace import atomic_write, pid_alive
 from .characterize_render import (
     call_ref,
     class_module_label,
@@ -571,13 +572,34 @@ def render(
 
 
 # -- verify ----------------------------------------------------------------------------------------
-def verify_copies(output: Path, count: int) -> list[Path]:
+def _test_name_parts(output: Path) -> tuple[str, str]:
+    """``user.gen.test.ts`` -> (``user.gen``, ``.test.ts``): where a copy's tag goes."""
     match = re.search(r"\.(test|spec)\.[cm]?[jt]sx?$", output.name)
     cut = match.start() if match else len(output.stem)
+    return output.name[:cut], output.name[cut:]
+
+
+def verify_copies(output: Path, count: int) -> list[Path]:
+    """The verification copies: beside the output, so its relative imports resolve, and named
+    with this process's pid, so two runs at once never share one and a killed run's are known."""
+    stem, suffix = _test_name_parts(output)
     return [
-        output.with_name(f"{output.name[:cut]}.orchestrate-verify{n}{output.name[cut:]}")
+        output.with_name(f"{stem}.orchestrate-verify-{os.getpid()}-{n}{suffix}")
         for n in range(1, count + 1)
     ]
+
+
+def sweep_dead_copies(output: Path) -> None:
+    """Remove copies a killed run left beside ``output`` (their pid is gone): the project's own
+    Jest would run them with its suite."""
+    stem, suffix = _test_name_parts(output)
+    copy = re.compile(rf"{re.escape(stem)}\.orchestrate-verify-(\d+)-\d+{re.escape(suffix)}")
+    if os.name != "posix" or not output.parent.is_dir():
+        return
+    for entry in os.scandir(output.parent):
+        found = copy.fullmatch(entry.name)
+        if found and not pid_alive(int(found.group(1))):
+            Path(entry.path).unlink(missing_ok=True)
 
 
 @dataclass
@@ -595,12 +617,12 @@ def verify(
     root: Path, output: str, text: str, unit_rel: str, timing: Timing, runs: int = 3
 ) -> Verified:
     copies = verify_copies(root / output, runs)
+    sweep_dead_copies(root / output)
     with tempfile.TemporaryDirectory(prefix="orchestrate-verify-") as scratch:
         folder = Path(scratch)
         try:
-            copies[0].parent.mkdir(parents=True, exist_ok=True)
             for copy in copies:
-                copy.write_text(text, encoding="utf-8")
+                atomic_write(copy, text)  # a kill mid-write leaves no half test in the project
             argv = [
                 *jest_command(root),
                 "--rootDir",
