@@ -17,6 +17,9 @@ mkdir -p "$(dirname "$target")"
 selection=("$@")
 [ ${#selection[@]} -eq 0 ] && selection=(--all -n auto)
 cd "$here"
+# Records are kept per project root; an earlier copy at this path left some (a manual step's
+# confirmation, coverage baselines) that this fresh copy must not inherit.
+orchestrate forget --project-root "$target" -q
 echo "== the plan =="
 orchestrate plan --project-root "$target"
 echo

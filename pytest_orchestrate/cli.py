@@ -1,4 +1,5 @@
-"""``orchestrate plan|run|status|validate|ci-matrix``: the command line, as pytest invocations.
+"""``orchestrate plan|run|status|forget|validate|ci-matrix``: the command line, as pytest
+invocations.
 
 Each subcommand only translates its options into pytest's and calls ``pytest.main``; there is no
 second implementation. Anything after the subcommand's own options goes to pytest unchanged
@@ -70,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--verbose", "-v", action="count", default=0, help="more output")
     status = sub.add_parser("status", help="show what is done, per phase")
     _common(status)
+    forget = sub.add_parser(
+        "forget", help="forget what is recorded for the project root (a fresh copy starts over)"
+    )
+    _common(forget)
     validate = sub.add_parser("validate", help="check the roadmap, its targets and sources")
     _common(validate)
     matrix = sub.add_parser(
@@ -128,6 +133,8 @@ def pytest_args(argv: Sequence[str]) -> list[str]:
         args += ["-v"] * ns.verbose
     elif ns.command == "status":
         args.append("--orchestrate-status")
+    elif ns.command == "forget":
+        args.append("--orchestrate-forget")
     elif ns.command == "validate":
         args += ["--collect-only", "-q", "--all", "--orchestrate-validate", "-p", "no:xdist"]
     elif ns.command == "ci-matrix":

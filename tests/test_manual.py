@@ -95,3 +95,25 @@ def test_at_a_terminal_the_instructions_are_shown_and_the_answer_is_not(
     assert "pending): \r\nOK (" in text and "::4.4 CHANGED" in text
     assert (pytester.path / "deployed").exists()
     assert "yes" not in text.split("input hidden")[1].replace("yes' once", "")
+
+
+def test_forget_starts_a_project_root_over_and_leaves_other_roots_alone(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    """A confirmation has no file to check against the disk, so a fresh copy made where an earlier
+    copy was would inherit it: ``--orchestrate-forget`` (``orchestrate forget``) starts over."""
+    roadmap(MANUAL)
+    for root in ("a", "b"):
+        pytester.mkdir(root)
+        done = pytester.runpytest("--all", "--confirm", "4.3", f"--project-root={root}")
+        done.assert_outcomes(passed=2)
+
+    forget = pytester.runpytest("--orchestrate-forget", "--project-root=a")
+
+    assert forget.ret == 0
+    # Its two done tasks and the confirmation.
+    forget.stdout.fnmatch_lines(["forgot 3 record(s) of config/phases.yaml for */a"])
+    again = pytester.runpytest("--all", "-rs", "--project-root=a")
+    again.stdout.fnmatch_lines(["MANUAL 4.3: waiting for confirmation*", "BLOCKED 4.4: *"])
+    other = pytester.runpytest("--all", "--project-root=b")
+    other.stdout.fnmatch_lines(["*2 done*"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -115,6 +116,16 @@ class CoverageHistory:
             return []
         records = [_load_json(folder / n) for n in names if n.endswith(".json")]  # type: ignore[operator]
         return [r for r in records if isinstance(r, dict)]
+
+    def forget(self, root: Path) -> int:
+        """Remove the baselines and history of ``root`` (controller only); how many records."""
+        folder = self._dir(root, "history")
+        if folder is None or self.is_worker or not folder.parent.is_dir():
+            return 0
+        count = sum(1 for p in folder.glob("*.json")) if folder.is_dir() else 0
+        shutil.rmtree(folder.parent)
+        self._fresh = {k: v for k, v in self._fresh.items() if k[0] != str(root.resolve())}
+        return count
 
     def save(self, record: dict[str, Any]) -> None:
         """Keep a measurement; the first for its root and key becomes the baseline (controller)."""

@@ -39,6 +39,7 @@ ACTIVATING = (
     "orchestrate_plan",
     "orchestrate_validate",
     "orchestrate_status",
+    "orchestrate_forget",
     "orchestrate_plan_mermaid",
     "orchestrate_ci_matrix",
 )
@@ -176,6 +177,14 @@ def add_options(parser: pytest.Parser) -> None:
         action="store_true",
         dest="orchestrate_status",
         help="Print what is done per phase and exit without running anything",
+    )
+    group.addoption(
+        "--orchestrate-forget",
+        action="store_true",
+        dest="orchestrate_forget",
+        help="Forget everything recorded for the project root (done tasks, confirmations, "
+        "checkpoint results, coverage history) and exit without running anything: for a fresh "
+        "copy at a path an earlier copy had",
     )
     parser.addini(
         "orchestrate_roadmap",

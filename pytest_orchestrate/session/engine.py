@@ -407,19 +407,28 @@ class Engine:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
-        """``--orchestrate-status``: print what is done, run nothing."""
-        if not self.config.getoption("orchestrate_status"):
+        """``--orchestrate-status``: print what is done; ``--orchestrate-forget``: forget it.
+        Either runs nothing."""
+        status, forget = (self.config.getoption(f"orchestrate_{n}") for n in ("status", "forget"))
+        if not (status or forget):
             return None
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is None:
-            return True
         for ctx in self.contexts.values():
-            for line in status_table(ctx, self.state, self.verified):
-                reporter.write_line(line)
+            if forget:
+                root = ctx.roadmap.project_root
+                count = self.state.forget(ctx.rid) + coverage_history(self.config).forget(root)
+                lines = [f"forgot {count} record(s) of {ctx.roadmap.display} for {root}"]
+            else:
+                lines = status_table(ctx, self.state, self.verified)
+            if reporter is not None:
+                for line in lines:
+                    reporter.write_line(line)
         return True
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.config.getoption("orchestrate_status"):
+        if self.config.getoption("orchestrate_status") or self.config.getoption(
+            "orchestrate_forget"
+        ):
             return
         self._not_run_summary(terminalreporter)
         if self.diffs and self.dry_run:

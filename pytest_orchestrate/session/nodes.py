@@ -98,6 +98,7 @@ class RoadmapFile(pytest.File):
         return not (
             self.config.option.collectonly
             or self.config.getoption("orchestrate_status")
+            or self.config.getoption("orchestrate_forget")
             or self.config.getoption("orchestrate_validate")
         )
 

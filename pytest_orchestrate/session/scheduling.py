@@ -556,10 +556,11 @@ class XdistHooks:
     def pytest_configure(self, config: pytest.Config) -> None:
         # Registered during our tryfirst pytest_configure, so this runs before xdist's (trylast)
         # decides whether to start a distributed session.
-        # --orchestrate-status reads the roadmap in this process and runs nothing: no workers
-        # either.
-        one_process = config.getoption("orchestrate_sequential") or config.getoption(
-            "orchestrate_status"
+        # --orchestrate-status and --orchestrate-forget read the roadmap in this process and
+        # run nothing: no workers either.
+        one_process = any(
+            config.getoption(name)
+            for name in ("orchestrate_sequential", "orchestrate_status", "orchestrate_forget")
         )
         if is_worker(config):
             return

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -240,6 +241,20 @@ class ResumeState:
         """Record a finished task now (controller only)."""
         self._write(TASKS, rid, node, record.to_json())
         self._remember(rid, safe_part(node), record)
+
+    def forget(self, rid: str) -> int:
+        """Remove every record of one roadmap and project root (controller only); how many."""
+        count = 0
+        for kind in (TASKS, CONFIRMATIONS, CHECKPOINTS):
+            folder = self._dir(kind, rid)
+            if folder is None or self.is_worker or not folder.is_dir():
+                continue
+            count += sum(1 for p in folder.iterdir() if p.suffix == ".json")
+            shutil.rmtree(folder)
+        self._records = {k: v for k, v in self._records.items() if k[0] != rid}
+        self._by_file.pop(rid, None)
+        self._loaded.discard(rid)
+        return count
 
     def confirmation(self, rid: str, task_id: str, fingerprint: str) -> dict[str, str] | None:
         """Who confirmed a manual task, and when (for its current definition)."""
