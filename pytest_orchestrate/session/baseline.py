@@ -213,7 +213,7 @@ class CoverageHistory:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.session_lines:
-            terminalreporter.section("orchestrate coverage")
+            terminalreporter.write_sep("=", "orchestrate coverage")
             for line in self.session_lines:
                 terminalreporter.write_line(line)
 

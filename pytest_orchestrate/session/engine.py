@@ -432,22 +432,22 @@ class Engine:
             return
         self._not_run_summary(terminalreporter)
         if self.diffs and self.dry_run:
-            terminalreporter.section("dry run: what would change")
+            terminalreporter.write_sep("=", "dry run: what would change")
             for nodeid, diff in self.diffs:
                 terminalreporter.write_line(nodeid, bold=True)
                 terminalreporter.write(diff)
         if self.messages and self.dry_run:
-            terminalreporter.section("dry run: what would run")
+            terminalreporter.write_sep("=", "dry run: what would run")
             for nodeid, text in self.messages:
                 terminalreporter.write_line(f"{nodeid}: {text}")
         if self.summary.phases:
-            terminalreporter.section("orchestrate summary")
+            terminalreporter.write_sep("=", "orchestrate summary")
             for line in [*self.summary.lines(), *coverage_history(self.config).span_lines()]:
                 terminalreporter.write_line(line)
             self._waiting_for_a_human(terminalreporter)
         generated = self.generated.lines(coverage_history(self.config))
         if generated:
-            terminalreporter.section("orchestrate generated tests")
+            terminalreporter.write_sep("=", "orchestrate generated tests")
             for line in generated:
                 terminalreporter.write_line(line)
         if self.fail_on_changes and self.would_change():
@@ -490,7 +490,7 @@ class Engine:
         order = {nodeid: i for i, nodeid in enumerate(self.statuses)}  # as they were reported
         reports.sort(key=lambda r: order.get(r.nodeid, len(order)))
         if reports:
-            terminalreporter.section("orchestrate: not run")
+            terminalreporter.write_sep("=", "orchestrate: not run")
             for report in reports:
                 terminalreporter.write_line(not_run_line(report))
 
