@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -342,14 +342,15 @@ def write_and_check(
                     )
             workspace.write_text(plan.output, plan.text)
             written.append((plan, before))
-    summary, notes = _summary(planned), _notes(planned)
+    counts = figures(planned)
+    summary, notes = _summary(counts), _notes(planned, counts.get(DROPPED_CASES, {}))
     if not written:
         if kept:
             return Result.kept(
                 f"kept: {', '.join(kept)} edited by hand; not overwritten "
                 "(delete a file to generate it again)"
             )
-        return Result.ok(f"{', '.join(up_to_date)} up to date ({summary})", figures(planned))
+        return Result.ok(f"{', '.join(up_to_date)} up to date ({summary})", counts)
     if not workspace.dry_run:
         try:
             check(task, workspace, [plan for plan, _ in written])
@@ -357,24 +358,22 @@ def write_and_check(
             restore(workspace, written, start)
             raise
     message = summary + (f"; kept {', '.join(kept)} (edited by hand)" if kept else "") + notes
-    return Result.changed(workspace.changes[start:], message, figures(planned))
+    return Result.changed(workspace.changes[start:], message, counts)
 
 
-def _summary(planned: Sequence[Planned]) -> str:
-    tests = sum(p.tests for p in planned)
-    todos = sum(p.todos for p in planned)
-    return f"{len(planned)} file{'s' if len(planned) != 1 else ''}, {tests} tests, {todos} to-dos"
+def _summary(counts: Mapping[str, Any]) -> str:
+    files, tests, todos = (counts[k] for k in (GENERATED_FILES, GENERATED_TESTS, GENERATED_TODOS))
+    return f"{files} file{'s' if files != 1 else ''}, {tests} tests, {todos} to-dos"
 
 
-def _notes(planned: Sequence[Planned]) -> str:
+def _notes(planned: Sequence[Planned], dropped: Mapping[str, int]) -> str:
     """Below the summary: the cases characterization dropped, by reason, then the generators'
     notes (what they could not handle, and each dropped case with its reason)."""
-    dropped: Counter[str] = Counter()
-    for plan in planned:
-        if plan.selection is not None:
-            dropped.update(plan.selection.dropped)
-    lines = ["dropped: " + ", ".join(f"{n} {why}" for why, n in dropped.most_common())]
-    lines = lines if dropped else []
+    lines = []
+    if dropped:
+        lines.append(
+            "dropped: " + ", ".join(f"{n} {why}" for why, n in Counter(dropped).most_common())
+        )
     notes = [note for plan in planned for note in plan.notes]
     lines += notes[:MAX_NOTES]
     if len(notes) > MAX_NOTES:
