@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "educonnect"
@@ -133,11 +134,11 @@ def statuses(output: str) -> dict[str, list[str]]:
     return found
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    """Every file of the project, by relative path, with its bytes."""
+def tree(root: Path, skip: Collection[str] = NOT_TREE) -> dict[str, bytes]:
+    """Every file of the project, by relative path, with its bytes (``skip``: folders left out)."""
     files: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in NOT_TREE]
+        dirnames[:] = [d for d in dirnames if d not in skip]
         for name in filenames:
             path = Path(dirpath) / name
             files[path.relative_to(root).as_posix()] = path.read_bytes()

@@ -29,6 +29,7 @@ from pytest_orchestrate.tasks.test_generation.characterize_ts import (
     sweep_dead_copies,
     verify_copies,
 )
+from pytest_orchestrate.tasks.test_generation.model import GeneratedTest
 from pytest_orchestrate.tasks.test_generation.probe_select import greedy, stabilise
 from pytest_orchestrate.tasks.test_generation.probe_values import (
     ID_POOL,
@@ -223,6 +224,25 @@ def test_a_call_whose_outcome_changes_shape_between_runs_is_dropped() -> None:
     assert flip == "throws in one run and returns in the other"
 
 
+def characterize_source(tmp_path: Path, name: str, text: str) -> GeneratedTest:
+    """Characterize ``src/<name>.ts`` (``text``) inside a copy of the Express sample, with the
+    example's node_modules."""
+    target = tmp_path / "target"
+    shutil.copytree(
+        DATA / "express_service", target, ignore=shutil.ignore_patterns("node_modules", "tests")
+    )
+    (target / "node_modules").symlink_to(EXAMPLE / "node_modules")
+    (target / "src" / f"{name}.ts").write_text(text)
+    return characterize_ts(
+        target,
+        f"src/{name}.ts",
+        task_id="t",
+        estimated_tests=None,
+        output=f"tests/{name}.gen.test.ts",
+        params={"budget_seconds": 60},
+    )
+
+
 NONDETERMINISTIC = """
 import { randomUUID } from 'crypto';
 export function stamp(label: string): { label: string; at: number } {
@@ -240,20 +260,7 @@ export function pure(n: number): number { return n > 1 ? n * 2 : -n; }
 
 @needs_node
 def test_nondeterministic_results_are_typed_or_dropped_in_a_real_jest_run(tmp_path: Path) -> None:
-    target = tmp_path / "target"
-    shutil.copytree(
-        DATA / "express_service", target, ignore=shutil.ignore_patterns("node_modules", "tests")
-    )
-    (target / "node_modules").symlink_to(EXAMPLE / "node_modules")
-    (target / "src" / "clock.ts").write_text(NONDETERMINISTIC)
-    result = characterize_ts(
-        target,
-        "src/clock.ts",
-        task_id="t",
-        estimated_tests=None,
-        output="tests/clock.gen.test.ts",
-        params={"budget_seconds": 60},
-    )
+    result = characterize_source(tmp_path, "clock", NONDETERMINISTIC)
     assert "at: expect.any(Number)" in result.text
     assert "expect(outcome.value).toEqual(expect.any(Number))" in result.text  # roll()
     assert "expect(outcome.value).toEqual(expect.any(String))" in result.text  # ticket()
@@ -303,20 +310,7 @@ def test_a_slow_answer_on_a_busy_machine_is_kept_and_one_that_never_comes_is_dro
     """The probe's time limit counts the time the process could run: a call held up for 700 ms
     (here by its own loop, as a loaded machine would hold it) still answers, so the same source
     gives the same file on a busy machine; a promise that never settles is dropped."""
-    target = tmp_path / "target"
-    shutil.copytree(
-        DATA / "express_service", target, ignore=shutil.ignore_patterns("node_modules", "tests")
-    )
-    (target / "node_modules").symlink_to(EXAMPLE / "node_modules")
-    (target / "src" / "slow.ts").write_text(SLOW_AND_HUNG)
-    result = characterize_ts(
-        target,
-        "src/slow.ts",
-        task_id="t",
-        estimated_tests=None,
-        output="tests/slow.gen.test.ts",
-        params={"budget_seconds": 60},
-    )
+    result = characterize_source(tmp_path, "slow", SLOW_AND_HUNG)
     assert '"answered"' in result.text, result.text
     assert "hangs" not in result.text.split("describe(")[1].split("it.todo")[0]
     assert result.selection is not None

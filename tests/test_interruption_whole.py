@@ -68,6 +68,7 @@ from pathlib import Path
 
 import pytest
 from roadmap_runs import CI_VARIABLES, EXAMPLE, RUN_TAG, digest, kill_run, pytest_command
+from roadmap_runs import tree as runs_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "config" / "phases.yaml"
@@ -217,13 +218,8 @@ def started(text: str) -> list[str]:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in NOT_TREE]
-        for name in filenames:
-            path = Path(dirpath) / name
-            files[path.relative_to(root).as_posix()] = path.read_bytes()
-    return files
+    """The project's files, node_modules left out too (a copy of the example's)."""
+    return runs_tree(root, NOT_TREE)
 
 
 def comparable(files: dict[str, bytes]) -> dict[str, bytes]:
