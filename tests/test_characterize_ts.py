@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -294,12 +295,18 @@ def test_verification_copies_are_named_by_their_run_and_a_killed_runs_are_swept(
 
 
 SLOW_AND_HUNG = """
+import { OrderRepository } from './repositories/orderRepository';
 export function busy(): Promise<string> {
   const end = performance.now() + 700;
   while (performance.now() < end) { /* what a busy machine does to a call: no core for 700 ms */ }
   return new Promise((resolve) => setImmediate(() => resolve('answered')));
 }
 export function hangs(): Promise<string> { return new Promise(() => undefined); }
+export async function drain(repo: OrderRepository): Promise<number> {
+  let seen = 0;
+  for (let i = 0; i < 3; i += 0) { await repo.get('o-1'); seen += 1; }
+  return seen;
+}
 """
 
 
@@ -309,12 +316,19 @@ def test_a_slow_answer_on_a_busy_machine_is_kept_and_one_that_never_comes_is_dro
 ) -> None:
     """The probe's time limit counts the time the process could run: a call held up for 700 ms
     (here by its own loop, as a loaded machine would hold it) still answers, so the same source
-    gives the same file on a busy machine; a promise that never settles is dropped."""
+    gives the same file on a busy machine; a promise that never settles is dropped. A loop that
+    never stops calling its mocks is stopped by the count of its calls, not by the clock."""
     result = characterize_source(tmp_path, "slow", SLOW_AND_HUNG)
     assert '"answered"' in result.text, result.text
-    assert "hangs" not in result.text.split("describe(")[1].split("it.todo")[0]
+    kept = result.text.split("describe(")[1].split("it.todo")[0]
+    assert "hangs" not in kept
+    assert re.findall(r'it\("drain (\w+)', kept) == ["throws"] * kept.count('it("drain'), kept
     assert result.selection is not None
     assert result.selection.dropped["no answer within the probe's time limit"] >= 1
+    assert result.selection.dropped["a loop that kept calling its mocks"] >= 1
+    assert "dropped: a loop that kept calling its mocks (stopped after 5000 calls)" in "".join(
+        result.notes
+    )
 
 
 # -- end to end ------------------------------------------------------------------------------------

@@ -55,6 +55,10 @@ PROBE_RUNTIME = Path(__file__).with_name("probe.js")
 # same on a loaded CI machine as on a quiet laptop (the clock only stops a slow unit).
 DEFAULT_BUDGET_SECONDS = 120.0
 VERIFY_ROUNDS = 3  # drop-and-verify rounds before giving up on a flaky unit
+# A call that has not answered in this much of the probe's running time is dropped. Far above any
+# real answer (hashing a password takes about 100 ms), so a slow machine keeps the same calls;
+# what never answers (a promise nobody settles) is rare, and loops the probe stops at once.
+CALL_TIMEOUT_MS = 2000
 DEFAULT_MAX_CALLS = 600
 _ROUTE = re.compile(r"\b(\w+)\.(get|post|put|patch|delete)\(\s*['\"`]([^'\"`]+)['\"`]")
 _BODY = re.compile(r"req\.body\??\.(\w+)|const\s*\{([^}]*)\}\s*=\s*req\.body")
@@ -315,7 +319,7 @@ def run_probe(
         plan = {
             "calls": calls,
             "output": str(out_path),
-            "timeoutMs": 400,
+            "timeoutMs": CALL_TIMEOUT_MS,
             "root": str(root),
             "routes": routes,
             "budgetMs": int(budget * 1000 * 0.35),

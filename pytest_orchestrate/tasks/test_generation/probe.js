@@ -13,11 +13,12 @@
 const fs = require('fs');
 
 const MOCKS = new WeakMap(); // proxy -> label, so the serialiser can name mocks
-const state = { calls: [], returns: {}, touched: {}, scenario: {}, auto: 0, autoPicks: {} };
+const state = { calls: [], returns: {}, touched: {}, scenario: {}, auto: 0, autoPicks: {}, stop: null };
 // A call whose mocks answer this often is a loop that may never end (`for (i = 0; i < n; i += 0)`
 // around `await mock()`): it only queues microtasks, so no timer could ever stop it. Past the
-// limit every mock answers a promise that never settles, which parks the loop; the call then
-// times out and is dropped.
+// limit every mock answers a promise that never settles, which parks the loop, and the call ends
+// at once as a runaway and is dropped: it counts calls, not time, so a busy machine drops the same
+// calls as an idle one (and waiting out the time limit would only cost time).
 const RUNAWAY_CALLS = 5000;
 
 // Generic results for a mocked path the plan knows nothing about; the pick is recorded so the
@@ -88,7 +89,10 @@ function materialize(node, args) {
 }
 
 function result(path, args, self) {
-  if (state.calls.length > RUNAWAY_CALLS) return new Promise(() => undefined);
+  if (state.calls.length > RUNAWAY_CALLS) {
+    if (state.stop) state.stop();
+    return new Promise(() => undefined);
+  }
   let node = state.scenario[path];
   if (node === undefined) {
     const index = pick(state.auto ^ hashText(path), AUTO.length);
@@ -220,6 +224,7 @@ const TICK_MS = 20;
 function withTimeout(promise, ms) {
   let timer;
   const timeout = new Promise((_, reject) => {
+    state.stop = () => reject(Object.assign(new Error('probe: runaway loop'), { probeRunaway: true }));
     let spent = 0;
     let last = performance.now(); // never faked: the second pass fakes Date
     const tick = () => {
@@ -234,7 +239,10 @@ function withTimeout(promise, ms) {
     };
     timer = setTimeout(tick, TICK_MS);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+    state.stop = null;
+  });
 }
 
 function lookup(mod, path) {
@@ -280,14 +288,26 @@ function routeDriver(root) {
   };
 }
 
-/** Runs every call of the plan once, on fresh mocks, and returns one observation per call. */
-async function runPlan(mod, file, plan, calls) {
+// What a plan has spent of its budget, in ms: the CPU time this process used, plus the full time
+// limit for each call that never answered. Unlike the wall clock, neither runs on while the
+// process waits for a core, so the budget cuts a plan at the same call on a busy machine as on an
+// idle one (or nearly: CPU time still counts work that varies a little, such as GC).
+function spentMs(since, observations, limit) {
+  const used = process.cpuUsage(since);
+  const waited = observations.filter((obs) => obs.timeout).length * limit;
+  return (used.user + used.system) / 1000 + waited;
+}
+
+/** Runs every call of the plan once, on fresh mocks, and returns one observation per call. Calls
+ *  in `dropped` (timed out or ran away in the first pass) are not run again: they are dropped. */
+async function runPlan(mod, file, plan, calls, dropped = new Map()) {
   const deps = { route: plan.routes ? routeDriver(plan.root) : null };
   const out = [];
-  const started = Date.now();
+  const started = process.cpuUsage();
+  const limit = plan.timeoutMs || 1000;
   for (const call of calls) {
-    if (plan.budgetMs && Date.now() - started > plan.budgetMs) break;
-    out.push(await observe(mod, file, plan, call, deps));
+    if (plan.budgetMs && spentMs(started, out, limit) > plan.budgetMs) break;
+    out.push(dropped.get(call.id) || (await observe(mod, file, plan, call, deps)));
   }
   return out;
 }
@@ -302,10 +322,11 @@ async function observe(mod, file, plan, call, deps) {
   const before = snapshot(file);
   const obs = { id: call.id };
   try {
-    const value = await withTimeout(Promise.resolve().then(() => invoke(mod, call, deps)), plan.timeoutMs || 1000);
+    const value = await withTimeout(Promise.resolve().then(() => invoke(mod, call, deps)), plan.timeoutMs);
     obs.value = serialize(value);
   } catch (error) {
     if (error && error.probeTimeout) obs.timeout = true;
+    else if (error && error.probeRunaway) obs.runaway = true;
     else obs.error = error instanceof Error
       ? { cls: error.constructor.name, message: String(error.message) }
       : { cls: '', message: JSON.stringify(serialize(error)) };
@@ -332,7 +353,8 @@ async function probe(mod, file, plan) {
   let second;
   try {
     // Same calls as the first pass, with no budget: the passes must line up one to one.
-    second = await runPlan(mod, file, { ...plan, budgetMs: 0 }, plan.calls.slice(0, first.length));
+    const dropped = new Map(first.filter((obs) => obs.timeout || obs.runaway).map((obs) => [obs.id, obs]));
+    second = await runPlan(mod, file, { ...plan, budgetMs: 0 }, plan.calls.slice(0, first.length), dropped);
   } finally {
     jest.useRealTimers();
   }

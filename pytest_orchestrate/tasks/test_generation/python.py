@@ -47,6 +47,8 @@ STYLES: dict[str, Style] = {
 DEFAULT_BUDGET_SECONDS = 30.0
 DEFAULT_MAX_CALLS = 1000
 DEFAULT_CALL_TIMEOUT = 5.0
+# The probe's budget is CPU time; on a loaded machine its wall time can be several times that.
+PROBE_WALL_FACTOR = 4
 VERIFY_RUNS = 3
 # Folders a scratch copy of a service leaves out: big, and never imported by the unit.
 SCRATCH_IGNORE = shutil.ignore_patterns(
@@ -466,7 +468,8 @@ def probe_unit(
         "more_keys": keys,
         "targets": targets_of(unit.info),
     }
-    explored = run_probe(scratch, unit, request, hash_seed="0", timeout=budget + 60)
+    wall = PROBE_WALL_FACTOR * budget + 60
+    explored = run_probe(scratch, unit, request, hash_seed="0", timeout=wall)
     if explored["import_error"]:
         notes.append(
             f"{unit.layout.source}: the module does not import ({explored['import_error']}); "
@@ -496,7 +499,7 @@ def probe_unit(
             "scenarios": [s["scenario"] for s in kept],
         },
         hash_seed="1",
-        timeout=budget + 60,
+        timeout=wall,
     )
     return build_cases(unit, kept, replayed["observations"], explored["names"], notes, selection)
 
