@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from main_job import MainJob, apply_roadmap
 from roadmap_runs import CI_VARIABLES
 
 
@@ -22,6 +23,13 @@ def _not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     differently on CI than in a terminal."""
     for name in CI_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def main_job(tmp_path_factory: pytest.TempPathFactory) -> MainJob:
+    """The README's first command on a fresh copy of the example, then the ``--confirm`` commands
+    it prints (about 7 minutes on two cores): one run, shared by every test that judges it."""
+    return apply_roadmap(tmp_path_factory.mktemp("main-job") / "educonnect")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Helpers for tests that run roadmaps as real OS processes: copies of the example platform,
 pytest runs started with ``Popen``, their status words, and snapshots of a project tree.
 
-Used by ``test_concurrency.py`` and ``test_interruption.py``; not a test module itself.
+Used by ``test_concurrency.py``, the interruption tests and ``main_job.py``; not a test module.
 """
 
 from __future__ import annotations
@@ -86,6 +86,15 @@ def copy_example(root: Path, parts: tuple[str, ...] = EXAMPLE_PARTS) -> None:
             shutil.copytree(source, dest, ignore=shutil.ignore_patterns("node_modules", "coverage"))
         else:
             shutil.copy2(source, dest)
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """This process's environment without CI's variables and the suite's own pytest settings
+    (``PYTEST_ADDOPTS``...), plus ``extra``: what a roadmap run started by a test sees."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in CI_VARIABLES and not k.startswith("PYTEST_")
+    }
+    return {**env, **extra}
 
 
 def pytest_command(*args: str) -> list[str]:

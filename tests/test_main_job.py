@@ -1,28 +1,23 @@
 """The main job, whole: the README's first command on a fresh copy of the example, every phase,
 then the printed ``--confirm`` commands, judged by the copy's own tools afterwards.
 
-One run (about 7 minutes on two cores) is shared by every test here through a module fixture;
-each test then checks one promise of "After the full run" in the README. Two of them recompute
-every task (``--redo``, and the CI gate's dry run), about 5 minutes each with ``-n 2``.
+One run (about 7 minutes on two cores) is shared by every test here through the session fixture
+``main_job`` (``main_job.py``); each test then checks one promise of "After the full run" in the
+README. Two of them recompute every task (``--redo``, and the CI gate's dry run), about 5 minutes
+each with ``-n 2``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
-import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from roadmap_runs import CI_VARIABLES
+from main_job import MainJob, output
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "educonnect"
-SCRIPT = ROOT / "examples" / "apply-roadmap.sh"
-NEXT_COMMAND = re.compile(r"once done, go on with:\n\s+(pytest .+)")
 FOLDERS = ("services", "repositories", "utils", "routes", "config", "graphql", "middleware")
 
 pytestmark = pytest.mark.skipif(
@@ -31,68 +26,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@dataclass
-class MainJob:
-    target: Path
-    first: subprocess.CompletedProcess[str]
-    confirms: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
-
-    def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            argv, cwd=self.target, capture_output=True, text=True, timeout=1200, env=_env()
-        )
-
-    def orchestrate(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """pytest from the checkout, as the README prints it: the roadmap's project root is the
-        copy, passed here as the script passes it."""
-        argv = [sys.executable, "-m", "pytest", f"--project-root={self.target}", *args]
-        return subprocess.run(
-            argv, cwd=ROOT, capture_output=True, text=True, timeout=1800, env=_env()
-        )
-
-
-def _env() -> dict[str, str]:
-    # The module fixture runs before the suite's function-scoped `_not_in_ci`, so this drops the
-    # same variables (and the suite's own pytest settings) for every command it starts.
-    return {
-        k: v for k, v in os.environ.items() if k not in CI_VARIABLES and not k.startswith("PYTEST_")
-    }
-
-
-def _output(done: subprocess.CompletedProcess[str]) -> str:
-    return done.stdout + done.stderr
-
-
-@pytest.fixture(scope="module")
-def main_job(tmp_path_factory: pytest.TempPathFactory) -> MainJob:
-    target = tmp_path_factory.mktemp("main-job") / "educonnect"
-    env = {**_env(), "ORCHESTRATE_DEMO_TARGET": str(target)}
-    first = subprocess.run(
-        [str(SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=2400
-    )
-    job = MainJob(target, first)
-    out = _output(first)
-    # Each run that stops at manual steps prints the command that confirms them; type it.
-    while (found := NEXT_COMMAND.search(out)) and len(job.confirms) < 3:
-        argv = shlex.split(found.group(1))
-        assert argv[0] == "pytest", found.group(1)
-        done = subprocess.run(
-            [sys.executable, "-m", *argv],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            env=_env(),
-        )
-        job.confirms.append(done)
-        out = _output(done)
-    return job
-
-
 def test_the_first_command_runs_every_phase_and_stops_at_the_manual_steps(
     main_job: MainJob,
 ) -> None:
-    out = _output(main_job.first)
+    out = output(main_job.first)
     assert main_job.first.returncode == 0, out[-6000:]
     assert "<Checkpoint phase_6: Production Ready" in out  # the plan comes first
     for phase in ("phase_1", "phase_2", "phase_3", "phase_5"):  # 4 and 6 wait for a human
@@ -107,7 +44,7 @@ def test_the_closing_table_shows_each_phases_generated_tests_and_coverage_lift(
 ) -> None:
     """Per phase: files, tests kept, to-dos, probe calls, dropped cases (with their reasons
     below), and the lines its checkpoint measured against the measurement before it."""
-    out = _output(main_job.first)
+    out = output(main_job.first)
     table = out.split("orchestrate generated tests", 1)[1].split("\n=")[0].splitlines()[1:]
     assert table[0].split()[:6] == ["phase", "files", "tests", "to-dos", "probe", "calls"]
     rows = {line.split()[0]: line for line in table[1:] if line.startswith("phase_")}
@@ -126,7 +63,7 @@ def test_the_closing_table_shows_each_phases_generated_tests_and_coverage_lift(
 def test_the_printed_confirm_commands_finish_the_roadmap(main_job: MainJob) -> None:
     assert main_job.confirms, "no --confirm command was printed"
     last = main_job.confirms[-1]
-    out = _output(last)
+    out = output(last)
     assert last.returncode == 0, out[-6000:]
     assert "waiting for a human" not in out
     assert re.search(r"=+ .*\d+ done.* in ", out), out[-2000:]
@@ -138,12 +75,12 @@ def test_jest_passes_in_the_copy_with_every_folder_floor_at_80(main_job: MainJob
         entry = config.split(f"'./src/{folder}/'", 1)[1].split("}", 1)[0]
         assert re.search(r"lines: 80\b", entry), (folder, entry)
     done = main_job.run("npx", "jest", "--ci", "--coverage", "--coverageReporters=text-summary")
-    assert done.returncode == 0, _output(done)[-4000:]
+    assert done.returncode == 0, output(done)[-4000:]
 
 
 def test_the_python_services_tests_pass(main_job: MainJob) -> None:
     done = main_job.run(sys.executable, "-m", "pytest", "services", "-q", "-p", "no:cacheprovider")
-    assert done.returncode == 0, _output(done)[-4000:]
+    assert done.returncode == 0, output(done)[-4000:]
     assert re.search(r"\d+ passed", done.stdout)
 
 
@@ -158,14 +95,14 @@ def test_every_workflow_passes_the_schema(main_job: MainJob) -> None:
         "vendor.github-workflows",
         *workflows,
     )
-    assert done.returncode == 0, _output(done)
+    assert done.returncode == 0, output(done)
     for path in workflows:
         assert "continue-on-error" not in Path(path).read_text(), path
 
 
 def test_a_second_run_shows_every_task_done(main_job: MainJob) -> None:
     done = main_job.orchestrate("--all", "-n", "2", "-rs")
-    out = _output(done)
+    out = output(done)
     assert done.returncode == 0, out[-4000:]
     last = done.stdout.strip().splitlines()[-1]  # pytest's final line
     assert "done" in last and "changed" not in last and "failed" not in last, last
@@ -173,7 +110,7 @@ def test_a_second_run_shows_every_task_done(main_job: MainJob) -> None:
 
 def test_redo_shows_every_task_ok_without_a_diff(main_job: MainJob) -> None:
     done = main_job.orchestrate("--all", "--redo", "-n", "2", "-v")
-    out = _output(done)
+    out = output(done)
     assert done.returncode == 0, out[-4000:]
     assert " CHANGED" not in out, [line for line in out.splitlines() if " CHANGED" in line]
     assert "\n+++ " not in out
@@ -183,4 +120,4 @@ def test_the_ci_gate_passes(main_job: MainJob) -> None:
     # A dry run recomputes every task to compare it with the disk (characterization probes too),
     # so it gets the workers the main job had.
     done = main_job.orchestrate("--all", "--dry-run", "--fail-on-changes", "-n", "2")
-    assert done.returncode == 0, _output(done)[-4000:]
+    assert done.returncode == 0, output(done)[-4000:]
