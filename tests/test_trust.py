@@ -95,6 +95,58 @@ def test_a_file_changed_by_hand_sends_its_task_back_to_run_and_says_why(
     assert json.loads(path.read_text())["scripts"]["build"] == "tsc"
 
 
+# The same two edits in two groups, so that two runs can make them one after the other.
+TWO_GROUPS = """
+phase_1:
+  name: One
+  groups:
+    group_a:
+      name: A
+      execution: sequential
+      tasks:
+        - {id: "1.1", name: lint, type: config_edit, target: package.json, action: json_set,
+           params: {path: scripts.lint, value: "eslint ."}}
+    group_b:
+      name: B
+      execution: sequential
+      tasks:
+        - {id: "1.2", name: build, type: config_edit, target: package.json, action: json_set,
+           params: {path: scripts.build, value: "tsc"}}
+"""
+
+
+def test_another_runs_later_edit_of_a_shared_file_is_not_drift_but_a_hand_edit_is(
+    pytester: pytest.Pytester, roadmap, assert_counts
+) -> None:
+    """The run of 1.2 never saw 1.1 succeed, so it leaves 1.1's record as it was (a run only
+    re-stamps records it saw succeed); the next run finds that 1.2's recorded edit took the file
+    from 1.1's stamp to what it holds, and both are done. A hand edit continues no recorded edit.
+    Nor does a hand revert that a task then builds on: 1.1 runs again on the reverted file, and
+    1.2, whose edit that run lost, runs again too."""
+    roadmap(TWO_GROUPS)
+    path = package(pytester.path / "app")
+    pytester.runpytest("--group", "a", "--project-root=app").assert_outcomes(passed=1)
+    pytester.runpytest("--group", "b", "--project-root=app").assert_outcomes(passed=1)
+    assert_counts(pytester.runpytest("--all", "--project-root=app"), done=2)
+
+    path.write_text(path.read_text().replace('"tsc"', '"tsc -b"'))
+    result = pytester.runpytest("--all", "--project-root=app", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines_random(
+        ["*::1.1 OK (*drift: package.json changed since*", "*::1.2 CHANGED (*drift: package.json*"]
+    )
+
+    package(path.parent)  # a hand revert to the file before both tasks
+    result = pytester.runpytest("--all", "--project-root=app", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*::1.1 CHANGED (*drift*", "*::1.2 CHANGED (*drift*"])
+    assert json.loads(path.read_text())["scripts"] == {
+        "test": "jest",
+        "lint": "eslint .",
+        "build": "tsc",
+    }
+
+
 def test_a_file_touched_but_unchanged_is_still_done(
     pytester: pytest.Pytester, roadmap, assert_counts
 ) -> None:

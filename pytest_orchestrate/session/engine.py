@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,6 +27,7 @@ from .config import is_worker
 from .context import RoadmapContext
 from .labels import (
     CHANGED_FILES,
+    CHANGED_FROM,
     CONFIRMED_AT,
     CONFIRMED_BY,
     DRIFT,
@@ -276,7 +277,7 @@ class Engine:
             return self._verified[key]
         record = self.state.current(ctx.rid, node, ctx.fingerprint(node))
         if record is not None:
-            drift = record.drift(ctx.roadmap.project_root)
+            drift = record.drift(ctx.roadmap.project_root, self.changed_since(ctx, record))
             phase = checkpoint_phase(node)
             if drift is not None:
                 self.drift[key] = f"drift: {drift}"
@@ -291,6 +292,35 @@ class Engine:
         self._verified[key] = record
         return record
 
+    def changed_since(self, ctx: RoadmapContext, record: Record) -> Callable[[str], bool]:
+        """Whether a file the record stamps got from the stamped content to what it holds now by
+        edits the roadmap's tasks recorded (each record keeps what the file held before its task
+        changed it): then its task's result is still there, built upon, as ``_restamp_shared``
+        says. That re-stamping reaches only the records its own run saw succeed; this also covers
+        another run's edits (two runs at once on one project), read from the records when the disk
+        is checked, so no run rewrites another's records. A hand edit continues no recorded edit,
+        and stays drift.
+        """
+        root = ctx.roadmap.project_root
+
+        def explained(rel: str) -> bool:
+            edits: dict[str, set[str]] = {}
+            for other in self.state.sharing(ctx.rid, [rel]).values():
+                if rel in other.bases and rel in other.stamps:
+                    edits.setdefault(other.bases[rel], set()).add(other.stamps[rel].sha256)
+            now = FileStamp.of(root / rel).sha256
+            seen, todo = set(), [record.stamps[rel].sha256]
+            while todo:
+                sha = todo.pop()
+                if sha == now:
+                    return True
+                if sha not in seen:
+                    seen.add(sha)
+                    todo += edits.get(sha, ())
+            return False
+
+        return explained
+
     def _record(
         self, ctx: RoadmapContext, node: str, status: str, props: dict[str, Any], duration: float
     ) -> Record:
@@ -301,7 +331,8 @@ class Engine:
         root = ctx.roadmap.project_root
         stamps = {rel: FileStamp.of(root / rel) for rel in sorted({*named, *changed})}
         fingerprint = str(props.get(FINGERPRINT, ""))
-        return Record(fingerprint, now_stamp(), status, changed, stamps, duration)
+        bases = json.loads(str(props.get(CHANGED_FROM, "{}")))
+        return Record(fingerprint, now_stamp(), status, changed, stamps, duration, bases)
 
     def _restamp_shared(self, ctx: RoadmapContext, node: str, record: Record) -> None:
         """Another task's edit of a shared file is not drift.

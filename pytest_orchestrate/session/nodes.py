@@ -5,8 +5,9 @@ No YAML parsing and no cache access here: ``context`` loads, the ``engine`` deci
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -27,12 +28,13 @@ from ..tasks.registry import (
     Result,
 )
 from ..tasks.retry import backoff_delay
-from ..tasks.workspace import Workspace
+from ..tasks.workspace import Change, Workspace
 from .baseline import coverage_history
 from .config import check_kinds, engine, register_markers, task_types
 from .context import RoadmapContext, load_context
 from .labels import (
     CHANGED_FILES,
+    CHANGED_FROM,
     CONFIRMED_AT,
     CONFIRMED_BY,
     DRIFT,
@@ -180,12 +182,17 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
             self.add_marker(mark)
         self.user_properties.extend(labels.properties)
 
-    def set_status(self, status: str, files: tuple[str, ...] = (), reason: str = "") -> None:
+    def set_status(self, status: str, changes: Sequence[Change] = (), reason: str = "") -> None:
         """Record the outcome word (and a failure's short reason), where reporting and JUnit
-        read it."""
+        read it; and the files changed, with what each held before (the task's record keeps it:
+        ``Engine.changed_since``)."""
         self.user_properties.append((STATUS, status))
-        if files:
-            self.user_properties.append((CHANGED_FILES, " ".join(files)))
+        if changes:
+            self.user_properties.append((CHANGED_FILES, " ".join(c.path for c in changes)))
+            bases: dict[str, str] = {}
+            for change in changes:
+                bases.setdefault(change.path, change.base)  # a file written twice: the first
+            self.user_properties.append((CHANGED_FROM, json.dumps(bases, sort_keys=True)))
         if reason:
             self.user_properties.append((REASON, reason))
 
@@ -362,7 +369,7 @@ class TaskItem(RoadmapItem):
         except ConfirmationNeeded as request:
             result = self.confirm(str(request))
         status = WOULD_CHANGE if self.engine.dry_run and result.status == CHANGED else result.status
-        self.set_status(status, tuple(c.path for c in result.changes))
+        self.set_status(status, result.changes)
         self.user_properties.extend(result.figures.items())
         message = "\n".join(m for m in (drift, result.message) if m)
         if message:

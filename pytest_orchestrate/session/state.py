@@ -15,7 +15,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -106,6 +106,7 @@ class Record:
     files: tuple[str, ...] = ()  # the files it changed
     stamps: dict[str, FileStamp] = field(default_factory=dict)  # files it wrote, read or confirmed
     duration: float = 0.0  # seconds its run took
+    bases: dict[str, str] = field(default_factory=dict)  # sha256 of each changed file before
 
     @classmethod
     def parse(cls, raw: Any) -> Record | None:
@@ -122,6 +123,7 @@ class Record:
                 tuple(raw.get("files", ())),
                 stamps,
                 float(raw.get("duration", 0.0)),
+                {str(k): str(v) for k, v in raw.get("bases", {}).items()},
             )
         except (TypeError, KeyError, AttributeError, ValueError, IndexError):
             return None
@@ -135,13 +137,14 @@ class Record:
             "files": list(self.files),
             "stamps": {k: [s.size, s.mtime_ns, s.sha256] for k, s in sorted(self.stamps.items())},
             "duration": round(self.duration, 3),
+            "bases": dict(sorted(self.bases.items())),
         }
 
-    def drift(self, root: Path) -> str | None:
+    def drift(self, root: Path, explained: Callable[[str], bool] = lambda rel: False) -> str | None:
         """Why the disk no longer matches this record (``jest.config.js changed since ...``), or
-        None."""
+        None. ``explained(rel)``: whether a change of ``rel`` is not drift."""
         for rel, stamp in self.stamps.items():
-            if not stamp.matches(root / rel):
+            if not stamp.matches(root / rel) and not explained(rel):
                 gone = stamp.sha256 and not (root / rel).exists()
                 what = "was deleted" if gone else "changed"
                 return f"{rel} {what} since {short_stamp(self.finished)}"

@@ -35,6 +35,7 @@ class Change:
     path: str
     diff: str
     created: bool
+    base: str = ""  # sha256 of the file before the change; "" when it was created
 
 
 @dataclass
@@ -118,7 +119,8 @@ class Workspace:
         old = self.read_text(rel) if path.exists() else None
         if old == text:
             return None
-        change = Change(rel, unified_diff(rel, old or "", text), created=old is None)
+        base = "" if old is None else hashlib.sha256(old.encode()).hexdigest()
+        change = Change(rel, unified_diff(rel, old or "", text), created=old is None, base=base)
         if not self.dry_run:
             try:
                 atomic_write(path, text)
