@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
+import struct
 import sys
+import termios
 import textwrap
 import time
 from pathlib import Path
@@ -82,15 +85,20 @@ def assert_counts():
 
 @pytest.fixture
 def run_in_pty():
-    """``run_in_pty(args, cwd, answer=b"")``: pytest at a real terminal (see ``_run_in_pty``)."""
+    """``run_in_pty(args, cwd, answer=b"", columns=80)``: pytest at a real terminal (see
+    ``_run_in_pty``)."""
     return _run_in_pty
 
 
-def _run_in_pty(args: list[str], cwd: Path, answer: bytes = b"", timeout: float = 60) -> bytes:
-    """Run pytest with a real terminal as its controlling TTY (answering a hidden-input prompt
-    with ``answer``, if one comes); return all output."""
+def _run_in_pty(
+    args: list[str], cwd: Path, answer: bytes = b"", timeout: float = 60, columns: int = 80
+) -> bytes:
+    """Run pytest with a real terminal of ``columns`` as its controlling TTY (answering a
+    hidden-input prompt with ``answer``, if one comes); return all output."""
     pid, fd = pty.fork()
     if pid == 0:  # child: the pty is its controlling terminal, as in a real shell
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+        os.environ["COLUMNS"] = str(columns)  # this session's own value would win otherwise
         os.chdir(cwd)
         os.execvp(sys.executable, [sys.executable, "-m", "pytest", *args])
     output = b""

@@ -800,3 +800,15 @@ def test_at_a_terminal_the_controller_names_what_the_workers_run(
     for line in out.splitlines():
         if "running:" in line:
             assert line.lstrip().startswith("running:"), line
+
+
+def test_at_a_narrow_terminal_the_running_line_keeps_to_one_line(
+    pytester: pytest.Pytester, roadmap, run_in_pty
+) -> None:
+    """Names that do not fit give way to the task ids: a wrapped line would break the layout."""
+    roadmap(QUIET_TASKS)
+    out = run_in_pty(["--all", "-n", "2", "-v", "--color=no"], pytester.path, columns=40)
+    beats = re.findall(r"^ +running: .+$", out.decode().replace("\r\n", "\n"), re.MULTILINE)
+    assert beats, out
+    assert re.fullmatch(r" +running: 1\.\d \(\d s\), 1\.\d \(\d s\)", beats[0]), beats
+    assert all(len(line) < 40 for line in beats), beats

@@ -134,7 +134,7 @@ class RunningTasks:
 
         def beat() -> None:
             while not stop.wait(1.0):
-                line = self.beat_line()
+                line = self.beat_line(width=self.config.get_terminal_writer().fullwidth)
                 if line:
                     with self._lock:
                         reporter.ensure_newline()
@@ -148,24 +148,30 @@ class RunningTasks:
             stop.set()
             thread.join()
 
-    def beat_line(self, every: float = HEARTBEAT_SECONDS) -> str | None:
-        """The line to write now, or None: nothing runs, or something was printed lately."""
+    def beat_line(self, every: float = HEARTBEAT_SECONDS, width: int = 80) -> str | None:
+        """The line to write now, or None: nothing runs, or something was printed lately. It fits
+        in ``width`` columns (a wrapped line would break the reporter's layout): the tasks' names
+        go first, then the ids are cut."""
         with self._lock:
             now = self.clock()
             if not self.running or now - self.quiet_since < every:
                 return None
             self.quiet_since = now
             running = sorted(self.running.items(), key=lambda kv: kv[1])
-        names = ", ".join(
-            f"{self._name(nodeid)} ({now - began:.0f} s)" for nodeid, began in running
-        )
-        return f"  running: {names}"
+        for named in (True, False):
+            line = "  running: " + ", ".join(
+                f"{self._name(nodeid, named)} ({now - began:.0f} s)" for nodeid, began in running
+            )
+            if len(line) < width:
+                return line
+        return line[: max(width - 2, 20)] + "…"
 
-    def _name(self, nodeid: str) -> str:
-        """``2.1 User service tests``; a checkpoint as ``phase_1 checkpoint``."""
+    def _name(self, nodeid: str, named: bool = True) -> str:
+        """``2.1 User service tests`` (``2.1`` unless ``named``); a checkpoint as
+        ``phase_1 checkpoint``."""
         file_part, node = split_nodeid(nodeid)
         ctx = engine(self.config).contexts.get(file_part)
         task = ctx.task(node) if ctx is not None else None
         if task is not None:
-            return f"{task.id} {task.name}"
+            return f"{task.id} {task.name}" if named else task.id
         return node.replace("::", " ")
