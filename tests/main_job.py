@@ -105,6 +105,9 @@ def apply_roadmap(target: Path) -> MainJob:
         )
         job.confirms.append(done)
         out = output(done)
+    # Beside the copy, for a look after the session: what each run printed.
+    for n, done in enumerate((first, *job.confirms)):
+        (target.parent / f"run{n}.out").write_text(output(done))
     job.tree = tree(target, NOT_TREE)
     original = original_tree()
     lines = snapshots.read_text().splitlines() if snapshots.exists() else []
