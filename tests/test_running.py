@@ -284,6 +284,38 @@ def test_dry_run_writes_nothing_and_runs_nothing(
     assert not (pytester.path / "ran.txt").exists()
 
 
+def test_a_dry_runs_message_of_several_lines_stays_under_its_task(
+    pytester: pytest.Pytester, roadmap
+) -> None:
+    pytester.makeconftest("""
+        from pytest_orchestrate import Result
+
+        def explain(task, workspace, settings):
+            return Result.ok("2 files, 5 tests\\ndropped: 1 failed in verification")
+
+        def pytest_orchestrate_register_task_types(registry):
+            registry.add("explain", explain)
+    """)
+    roadmap("""
+    phase_1:
+      name: One
+      groups:
+        group_a:
+          name: A
+          execution: sequential
+          tasks:
+            - {id: "1.1", name: explain, type: explain}
+    """)
+    result = pytester.runpytest("--all", "--dry-run")
+    result.stdout.fnmatch_lines(
+        [
+            "*dry run: what would run*",
+            "config/phases.yaml::phase_1::group_a::1.1: 2 files, 5 tests",
+            "    dropped: 1 failed in verification",
+        ]
+    )
+
+
 def test_checkpoint_lists_failing_checks(pytester: pytest.Pytester, roadmap) -> None:
     roadmap("""
     phase_1:

@@ -470,7 +470,8 @@ class Engine:
         if self.messages and self.dry_run:
             terminalreporter.write_sep("=", "dry run: what would run")
             for nodeid, text in self.messages:
-                terminalreporter.write_line(f"{nodeid}: {text}")
+                # A message's further lines (dropped cases, notes) are indented under its task.
+                terminalreporter.write_line(f"{nodeid}: {text}".replace("\n", "\n    "))
         if self.summary.phases:
             terminalreporter.write_sep("=", "orchestrate summary")
             for line in [*self.summary.lines(), *coverage_history(self.config).span_lines()]:
