@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -136,10 +137,13 @@ def test_junit_lists_changed_files(pytester: pytest.Pytester, roadmap, write_typ
             - {id: "1.1", name: write two files, type: write,
                params: {files: {a.txt: "a", b/c.txt: "c"}}}
     """)
+    (pytester.path / "a.txt").write_text("before")
     pytester.runpytest("--all", "--junitxml=out.xml")
     case = next(ET.parse(pytester.path / "out.xml").getroot().iter("testcase"))
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert props["changed_files"] == "a.txt b/c.txt"
+    # What each held before: a.txt's old bytes; b/c.txt did not exist.
+    assert props["changed_from"] == f"{hashlib.sha256(b'before').hexdigest()} -"
 
 
 def test_fail_on_changes_is_the_ci_gate(pytester: pytest.Pytester, roadmap, write_type) -> None:

@@ -331,7 +331,9 @@ class Engine:
         root = ctx.roadmap.project_root
         stamps = {rel: FileStamp.of(root / rel) for rel in sorted({*named, *changed})}
         fingerprint = str(props.get(FINGERPRINT, ""))
-        bases = json.loads(str(props.get(CHANGED_FROM, "{}")))
+        bases: dict[str, str] = {}
+        for rel, base in zip(changed, str(props.get(CHANGED_FROM, "")).split()):
+            bases.setdefault(rel, "" if base == "-" else base)  # a file written twice: the first
         return Record(fingerprint, now_stamp(), status, changed, stamps, duration, bases)
 
     def _restamp_shared(self, ctx: RoadmapContext, node: str, record: Record) -> None:

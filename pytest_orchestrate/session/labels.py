@@ -16,7 +16,8 @@ STATUS, CHANGED_FILES, FINGERPRINT = "status", "changed_files", "fingerprint"
 CONFIRMED_BY, CONFIRMED_AT = "confirmed_by", "confirmed_at"
 REASON = "reason"  # a failure's first line, for the -v line
 DRIFT = "drift"  # why a recorded task ran again
-CHANGED_FROM = "changed_from"  # JSON {path: sha256 before the task's edit}, for its record
+# The sha256 each of ``changed_files`` held before the task's edit ("-": it was created), in order.
+CHANGED_FROM = "changed_from"
 
 
 def attempt_property(attempt: int) -> str:

@@ -5,7 +5,6 @@ No YAML parsing and no cache access here: ``context`` loads, the ``engine`` deci
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -189,10 +188,7 @@ class RoadmapItem(_RoadmapNode, pytest.Item):
         self.user_properties.append((STATUS, status))
         if changes:
             self.user_properties.append((CHANGED_FILES, " ".join(c.path for c in changes)))
-            bases: dict[str, str] = {}
-            for change in changes:
-                bases.setdefault(change.path, change.base)  # a file written twice: the first
-            self.user_properties.append((CHANGED_FROM, json.dumps(bases, sort_keys=True)))
+            self.user_properties.append((CHANGED_FROM, " ".join(c.base or "-" for c in changes)))
         if reason:
             self.user_properties.append((REASON, reason))
 
