@@ -19,14 +19,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from roadmap_runs import EXAMPLE, digest, environment, tree
+from roadmap_runs import EXAMPLE, NOT_TREE_INSTALLED, digest, environment, snapshotting, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "examples" / "apply-roadmap.sh"
 NEXT_COMMAND = re.compile(r"once done, go on with:\n\s+(pytest .+)")
-# Not part of the project's tree: pytest's cache, Python's bytecode, and the installed
-# dependencies (``npm ci`` installs them; never written by the roadmap, and 74 MB to hash).
-NOT_TREE = {".pytest_cache", "__pycache__", "node_modules"}
 
 
 @dataclass
@@ -66,7 +63,7 @@ def original_tree() -> dict[str, str]:
     """The digests of a fresh copy's files, as the script copies the example (no coverage/)."""
     return {
         rel: digest(data)
-        for rel, data in tree(EXAMPLE, NOT_TREE).items()
+        for rel, data in tree(EXAMPLE, NOT_TREE_INSTALLED).items()
         if not rel.startswith("coverage/")
     }
 
@@ -74,12 +71,7 @@ def original_tree() -> dict[str, str]:
 def apply_roadmap(target: Path) -> MainJob:
     """Run the script on a fresh copy at ``target``, then each printed ``--confirm`` command."""
     snapshots = target.parent / "snapshots.jsonl"
-    observed = environment(
-        PYTEST_PLUGINS="tree_snapshots",
-        PYTHONPATH=str(Path(__file__).resolve().parent),
-        SNAPSHOTS=str(snapshots),
-        SNAPSHOT_ROOT=str(target),
-    )
+    observed = environment(**snapshotting(snapshots, target))
     began = time.time()
     first = subprocess.run(
         [str(SCRIPT)],
@@ -108,7 +100,7 @@ def apply_roadmap(target: Path) -> MainJob:
     # Beside the copy, for a look after the session: what each run printed.
     for n, done in enumerate((first, *job.confirms)):
         (target.parent / f"run{n}.out").write_text(output(done))
-    job.tree = tree(target, NOT_TREE)
+    job.tree = tree(target, NOT_TREE_INSTALLED)
     original = original_tree()
     lines = snapshots.read_text().splitlines() if snapshots.exists() else []
     for snap in map(json.loads, lines):

@@ -31,6 +31,8 @@ RUN_TAG = "ORCHESTRATE_TEST_RUN"
 
 # Not part of the project: pytest's cache (records, locks) and Python's bytecode.
 NOT_TREE = {".pytest_cache", "__pycache__"}
+# ...and, in a copy with its npm packages installed, those (never written by a roadmap; 74 MB).
+NOT_TREE_INSTALLED = {*NOT_TREE, "node_modules"}
 
 # A task type as a plugin would register it, declaring no ``writes``, so the graph cannot keep two
 # of them apart: it adds a line to a shared file under ``workspace.locked``, pausing between the
@@ -97,6 +99,17 @@ def environment(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def snapshotting(snapshots: Path, root: Path) -> dict[str, str]:
+    """The variables that make a roadmap run record the states of ``root``'s files between its
+    items into ``snapshots`` (the ``tree_snapshots`` plugin, in this folder)."""
+    return {
+        "PYTEST_PLUGINS": "tree_snapshots",
+        "PYTHONPATH": str(Path(__file__).resolve().parent),
+        "SNAPSHOTS": str(snapshots),
+        "SNAPSHOT_ROOT": str(root),
+    }
+
+
 def pytest_command(*args: str) -> list[str]:
     """A roadmap run in its own interpreter, verbose so each task's status word is printed."""
     return [sys.executable, "-m", "pytest", "-p", "no:randomly", "-v", "-rA", *args]
@@ -150,7 +163,10 @@ def tree(root: Path, skip: Collection[str] = NOT_TREE) -> dict[str, bytes]:
         dirnames[:] = [d for d in dirnames if d not in skip]
         for name in filenames:
             path = Path(dirpath) / name
-            files[path.relative_to(root).as_posix()] = path.read_bytes()
+            try:
+                files[path.relative_to(root).as_posix()] = path.read_bytes()
+            except FileNotFoundError:  # removed meanwhile (a checkpoint's tool cleaning up)
+                continue
     return files
 
 

@@ -12,7 +12,7 @@ Added are command tasks that append a line to a file of the project, the side ef
 What is checked:
 
 - after every kill, every file of the project is whole: its bytes are one of the states it had
-  between tasks in an uninterrupted run (recorded by a conftest hook); a temp file a kill left
+  between tasks in an uninterrupted run (recorded by ``tree_snapshots``); a temp file a kill left
   mid-write is not a project file, and the resumed run removes it;
 - the run is resumed (the same command) until it completes, and then the tree equals, byte for
   byte, the tree of an uninterrupted run: each task's effect is there exactly once;
@@ -40,6 +40,7 @@ from roadmap_runs import (
     finish,
     kill_run,
     run,
+    snapshotting,
     start,
     statuses,
     tree,
@@ -51,32 +52,6 @@ BUNDLED = Path(__file__).resolve().parent.parent / "config" / "phases.yaml"
 SEED = 20240611
 KILLS = 10
 ARGS = ("--all",)
-
-# Writes, after each task of an uninterrupted run, the digest of every file of the project.
-SNAPSHOTS = """
-import hashlib
-import json
-import os
-from pathlib import Path
-
-SKIP = {".pytest_cache", "__pycache__"}
-
-
-def pytest_runtest_logreport(report):
-    out = os.environ.get("SNAPSHOTS")
-    if not out or report.when != "teardown":
-        return
-    root = Path.cwd()
-    digests = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in SKIP]
-        for name in filenames:
-            path = Path(dirpath) / name
-            data = path.read_bytes()
-            digests[path.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()
-    with open(out, "a") as f:
-        f.write(json.dumps(digests) + "\\n")
-"""
 
 
 def command(tid: str) -> dict[str, Any]:
@@ -113,11 +88,10 @@ def roadmap() -> dict[str, Any]:
 
 
 def project(root: Path) -> Path:
-    """A copy of the example (no node_modules), with the roadmap and the snapshot hook."""
+    """A copy of the example (no node_modules), with the roadmap."""
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("node_modules", "coverage"))
     (root / "config").mkdir()
     (root / "config" / "phases.yaml").write_text(yaml.safe_dump(roadmap(), sort_keys=False))
-    (root / "conftest.py").write_text(SNAPSHOTS)
     return root
 
 
@@ -144,14 +118,14 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         root,
         base / "out",
         *ARGS,
-        env={"SNAPSHOTS": str(snapshots), "EXECUTIONS": str(base / "runs")},
+        env={**snapshotting(snapshots, root), "EXECUTIONS": str(base / "runs")},
     )
     duration = time.monotonic() - began
     assert code == 0, out
     assert set(statuses(out)) == set(task_ids(root)), out
     states: dict[str, set[str | None]] = {}
     for line in snapshots.read_text().splitlines():
-        for rel, sha in json.loads(line).items():
+        for rel, sha in json.loads(line)["files"].items():
             states.setdefault(rel, set()).add(sha)
     for rel in states:
         states[rel].add(original.get(rel))  # None: the file did not exist yet

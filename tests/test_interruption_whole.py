@@ -41,8 +41,16 @@ import time
 from pathlib import Path
 
 import pytest
-from main_job import NOT_TREE, ROOT, MainJob
-from roadmap_runs import EXAMPLE, RUN_TAG, digest, environment, kill_run, pytest_command
+from main_job import ROOT, MainJob
+from roadmap_runs import (
+    EXAMPLE,
+    NOT_TREE_INSTALLED,
+    RUN_TAG,
+    digest,
+    environment,
+    kill_run,
+    pytest_command,
+)
 from roadmap_runs import tree as runs_tree
 
 SEED = 20240611
@@ -124,7 +132,7 @@ def started(text: str) -> list[str]:
 
 def tree(root: Path) -> dict[str, bytes]:
     """The project's files, node_modules left out too (installed, never written by the roadmap)."""
-    return runs_tree(root, NOT_TREE)
+    return runs_tree(root, NOT_TREE_INSTALLED)
 
 
 def comparable(files: dict[str, bytes], root: Path, reference: Path) -> dict[str, bytes]:

@@ -3,39 +3,23 @@ xdist controller, it appends the time and the digest of every file of the projec
 file. These are the states the project's files have between tasks; a file found in no such state
 after a kill was torn.
 
-Loaded with ``PYTEST_PLUGINS=tree_snapshots`` (this folder on ``PYTHONPATH``); it records only when
-``SNAPSHOTS`` (the output file) and ``SNAPSHOT_ROOT`` (the project) are set. pytest runs that the
-roadmap starts in the project inherit the variables; their items are not the roadmap's, so they
-are not recorded.
+Loaded with ``PYTEST_PLUGINS=tree_snapshots`` (this folder on ``PYTHONPATH``;
+``roadmap_runs.snapshotting`` sets both); it records only when ``SNAPSHOTS`` (the output file)
+and ``SNAPSHOT_ROOT`` (the project) are set. pytest runs that the roadmap starts in the project
+inherit the variables; their items are not the roadmap's, so they are not recorded.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 from pathlib import Path
 
 import pytest
+from roadmap_runs import NOT_TREE_INSTALLED, digest, tree
 
-# Not part of the project's tree: pytest's cache, Python's bytecode, installed dependencies.
-SKIP = {".pytest_cache", "__pycache__", "node_modules"}
 ROADMAP_ITEM = "config/phases.yaml::"
-
-
-def digests(root: Path) -> dict[str, str]:
-    found = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in SKIP]
-        for name in filenames:
-            path = Path(dirpath) / name
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:  # a checkpoint's tool removed it meanwhile
-                continue
-            found[path.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()
-    return found
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -44,6 +28,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     if not report.nodeid.startswith(ROADMAP_ITEM):
         return
-    line = {"at": time.time(), "node": report.nodeid, "files": digests(Path(root))}
+    files = {rel: digest(data) for rel, data in tree(Path(root), NOT_TREE_INSTALLED).items()}
     with open(out, "a") as f:
-        f.write(json.dumps(line) + "\n")
+        f.write(json.dumps({"at": time.time(), "node": report.nodeid, "files": files}) + "\n")

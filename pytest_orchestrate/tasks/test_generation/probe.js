@@ -292,10 +292,9 @@ function routeDriver(root) {
 // limit for each call that never answered. Unlike the wall clock, neither runs on while the
 // process waits for a core, so the budget cuts a plan at the same call on a busy machine as on an
 // idle one (or nearly: CPU time still counts work that varies a little, such as GC).
-function spentMs(since, observations, limit) {
+function spentMs(since, timeouts, limit) {
   const used = process.cpuUsage(since);
-  const waited = observations.filter((obs) => obs.timeout).length * limit;
-  return (used.user + used.system) / 1000 + waited;
+  return (used.user + used.system) / 1000 + timeouts * limit;
 }
 
 /** Runs every call of the plan once, on fresh mocks, and returns one observation per call. Calls
@@ -304,10 +303,12 @@ async function runPlan(mod, file, plan, calls, dropped = new Map()) {
   const deps = { route: plan.routes ? routeDriver(plan.root) : null };
   const out = [];
   const started = process.cpuUsage();
-  const limit = plan.timeoutMs || 1000;
+  let timeouts = 0;
   for (const call of calls) {
-    if (plan.budgetMs && spentMs(started, out, limit) > plan.budgetMs) break;
-    out.push(dropped.get(call.id) || (await observe(mod, file, plan, call, deps)));
+    if (plan.budgetMs && spentMs(started, timeouts, plan.timeoutMs) > plan.budgetMs) break;
+    const obs = dropped.get(call.id) || (await observe(mod, file, plan, call, deps));
+    if (obs.timeout) timeouts += 1;
+    out.push(obs);
   }
   return out;
 }
@@ -326,7 +327,7 @@ async function observe(mod, file, plan, call, deps) {
     obs.value = serialize(value);
   } catch (error) {
     if (error && error.probeTimeout) obs.timeout = true;
-    else if (error && error.probeRunaway) obs.runaway = true;
+    else if (error && error.probeRunaway) obs.runaway = RUNAWAY_CALLS;
     else obs.error = error instanceof Error
       ? { cls: error.constructor.name, message: String(error.message) }
       : { cls: '', message: JSON.stringify(serialize(error)) };

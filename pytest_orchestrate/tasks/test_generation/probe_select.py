@@ -78,8 +78,8 @@ def _leaf_kind(value: Any) -> str:
 
 def stabilise(first: Observation, second: Observation) -> Stable | str:
     """The stable view of one call, or the reason it must be dropped."""
-    if first.get("runaway") or second.get("runaway"):
-        return "a loop that kept calling its mocks (stopped after 5000 calls)"
+    if runaway := first.get("runaway") or second.get("runaway"):
+        return f"a loop that kept calling its mocks (stopped after {runaway} calls)"
     if first.get("timeout") or second.get("timeout"):
         return "no answer within the probe's time limit"
     if ("error" in first) != ("error" in second):
